@@ -1,0 +1,1 @@
+"""Pure domain: coaches, trading dates, plans, revisions, charts. No I/O."""

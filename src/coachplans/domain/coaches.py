@@ -1,0 +1,63 @@
+"""The coach roster and the many spellings of a coach that callers send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from coachplans.errors import ValidationFailed
+
+WIRE_PREFIX = "coach_"
+
+
+@dataclass(frozen=True, slots=True)
+class Coach:
+    key: str
+    name: str
+    user_ids: frozenset[int] = field(default_factory=frozenset)
+    role_ids: frozenset[int] = field(default_factory=frozenset)
+    channel_ids: frozenset[int] = field(default_factory=frozenset)
+    allow_anyone: bool = False
+
+    @property
+    def wire_key(self) -> str:
+        return f"{WIRE_PREFIX}{self.key}"
+
+
+class Roster:
+    """Ordered coaches from configuration, looked up by any accepted spelling."""
+
+    def __init__(self, coaches: Iterable[Coach]):
+        self._coaches = {coach.key: coach for coach in coaches}
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._coaches.values())
+
+    def __len__(self) -> int:
+        return len(self._coaches)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._coaches)
+
+    def valid_list(self) -> str:
+        return ", ".join(self._coaches)
+
+    def find(self, raw: str | None) -> Coach | None:
+        """``d``, ``D``, `` d ``, ``coach_d`` all name coach ``d``."""
+        if raw is None:
+            return None
+        key = raw.strip().lower()
+        key = key.removeprefix(WIRE_PREFIX)
+        return self._coaches.get(key)
+
+    def resolve(self, raw: str | None) -> Coach:
+        """Like :meth:`find`, raising the compatibility contract's messages."""
+        if raw is None or not raw.strip():
+            raise ValidationFailed("Missing required parameter: coach")
+        coach = self.find(raw)
+        if coach is None:
+            raise ValidationFailed(
+                f"Invalid coach name '{raw.strip()}'. Valid coaches: {self.valid_list()}"
+            )
+        return coach

@@ -1,0 +1,416 @@
+"""The plan service: the one place where the rules live.
+
+The bot, the API, the CLI and mock mode all call it; none of them touch SQL. Every change
+appends a revision with the full text and charts and an event to the outbox, in the same
+transaction; listeners hear about it after the commit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, tzinfo
+
+from coachplans.domain import dates
+from coachplans.domain.access import denial_reason, may_post
+from coachplans.domain.charts import MAX_CHARTS, ChartBlob, ChartUpload, validate_chart
+from coachplans.domain.coaches import Coach, Roster
+from coachplans.domain.plans import (
+    Action,
+    Actor,
+    ChartRef,
+    Event,
+    HistoryEntry,
+    Plan,
+    Revision,
+    Source,
+    WriteResult,
+    clean_text,
+)
+from coachplans.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from coachplans.store.repository import PlanQuery, Repository, Stats, WriteTx, to_plan
+from coachplans.store.tables import PlanRow
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Plan], None]
+DISCORD_SOURCES = {Source.DISCORD_COMMAND, Source.DISCORD_EDIT, Source.DISCORD_DELETE}
+EVENT_TYPES = {
+    Action.CREATE: "plan.created",
+    Action.REPLACE: "plan.replaced",
+    Action.EDIT: "plan.edited",
+    Action.DELETE: "plan.deleted",
+    Action.RESTORE: "plan.restored",
+    Action.IMPORT: "plan.imported",
+}
+
+
+class PlanService:
+    def __init__(
+        self,
+        repo: Repository,
+        roster: Roster,
+        tz: tzinfo,
+        *,
+        max_charts: int = MAX_CHARTS,
+        max_chart_bytes: int = 10 * 1024 * 1024,
+        clock: Callable[[], datetime] = dates.utcnow,
+    ):
+        self.repo = repo
+        self.roster = roster
+        self.tz = tz
+        self.max_charts = min(max_charts, MAX_CHARTS)
+        self.max_chart_bytes = max_chart_bytes
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()
+
+    # -- inputs from outside --------------------------------------------------------------
+
+    def resolve_coach(self, raw: str | None) -> Coach:
+        return self.roster.resolve(raw)
+
+    def resolve_date(self, raw: str | None) -> date:
+        return dates.resolve_date(raw, self.tz)
+
+    def today(self) -> date:
+        return dates.today(self.tz, self._clock())
+
+    def subscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def post_plan(
+        self,
+        coach: str,
+        text: str,
+        actor: Actor,
+        *,
+        source: Source,
+        trade_date: date | None = None,
+        charts: Sequence[ChartUpload] = (),
+        channel: str | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        ingest_key: str | None = None,
+        strict_charts: bool = False,
+    ) -> WriteResult:
+        """Create the slot's plan, replace it, or revive it after a delete."""
+        target = self._authorized(coach, actor, source, channel_id)
+        body = clean_text(text)
+        day = trade_date or self.today()
+        blobs, skipped = self._validate_charts(charts, strict_charts)
+        now = self._clock()
+        with self.repo.write() as tx:
+            if ingest_key and (done := self._duplicate(tx, ingest_key)):
+                return done
+            row = tx.lock_or_create_slot(target.key, day, now)
+            was_live = row.version > 0 and row.deleted_at is None
+            action = Action.REPLACE if was_live else Action.CREATE
+            if row.version == 0:
+                row.created_at = now
+                row.edited_at = None
+            else:
+                row.edited_at = now
+            row.text, row.author, row.author_id = body, actor.name, actor.discord_id
+            row.channel, row.source_message_id, row.deleted_at = channel, message_id, None
+            tx.store_blobs(blobs, now)
+            refs = tuple(_ref(blob) for blob in blobs)
+            plan = self._commit_change(tx, row, action, refs, actor, source, now, ingest_key)
+        self._log_received(plan, source, action)
+        self._notify(plan)
+        return WriteResult(plan, action, replaced=was_live, skipped_charts=tuple(skipped))
+
+    def edit_plan(
+        self,
+        coach: str,
+        trade_date: date,
+        text: str,
+        actor: Actor,
+        *,
+        source: Source,
+        expected_version: int | None = None,
+        ingest_key: str | None = None,
+    ) -> WriteResult:
+        """Change the text of a live plan; its charts are kept."""
+        target = self.roster.resolve(coach)
+        body = clean_text(text)
+        return self._change(
+            lambda tx: tx.lock_slot(target.key, trade_date),
+            Action.EDIT,
+            actor,
+            source,
+            text=body,
+            expected_version=expected_version,
+            ingest_key=ingest_key,
+        )
+
+    def edit_plan_by_id(
+        self,
+        plan_id: int,
+        text: str,
+        actor: Actor,
+        *,
+        source: Source,
+        expected_version: int | None = None,
+        ingest_key: str | None = None,
+    ) -> WriteResult:
+        body = clean_text(text)
+        return self._change(
+            lambda tx: tx.lock_by_id(plan_id),
+            Action.EDIT,
+            actor,
+            source,
+            text=body,
+            expected_version=expected_version,
+            ingest_key=ingest_key,
+        )
+
+    def delete_plan(
+        self,
+        coach: str,
+        trade_date: date,
+        actor: Actor,
+        *,
+        source: Source,
+        expected_version: int | None = None,
+        ingest_key: str | None = None,
+    ) -> WriteResult:
+        target = self.roster.resolve(coach)
+        return self._change(
+            lambda tx: tx.lock_slot(target.key, trade_date),
+            Action.DELETE,
+            actor,
+            source,
+            expected_version=expected_version,
+            ingest_key=ingest_key,
+        )
+
+    def delete_plan_by_id(
+        self,
+        plan_id: int,
+        actor: Actor,
+        *,
+        source: Source,
+        expected_version: int | None = None,
+        ingest_key: str | None = None,
+    ) -> WriteResult:
+        return self._change(
+            lambda tx: tx.lock_by_id(plan_id),
+            Action.DELETE,
+            actor,
+            source,
+            expected_version=expected_version,
+            ingest_key=ingest_key,
+        )
+
+    def restore_plan(
+        self, plan_id: int, actor: Actor, *, source: Source, expected_version: int | None = None
+    ) -> WriteResult:
+        return self._change(
+            lambda tx: tx.lock_by_id(plan_id),
+            Action.RESTORE,
+            actor,
+            source,
+            expected_version=expected_version,
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get_plan(self, coach: str, trade_date: date) -> Plan | None:
+        """The live plan of a slot, or None."""
+        return self.repo.get_live(self.roster.resolve(coach).key, trade_date)
+
+    def get_plan_by_id(self, plan_id: int) -> Plan:
+        plan = self.repo.get_by_id(plan_id)
+        if plan is None:
+            raise NotFound(f"Plan {plan_id} not found")
+        return plan
+
+    def plans_for_date(self, trade_date: date) -> list[Plan]:
+        """Live plans of one date, in roster order."""
+        order = {key: index for index, key in enumerate(self.roster.keys)}
+        plans = [p for p in self.repo.plans_for_date(trade_date) if p.coach in order]
+        return sorted(plans, key=lambda plan: order[plan.coach])
+
+    def list_plans(self, query: PlanQuery) -> list[Plan]:
+        return self.repo.list_plans(query)
+
+    def revisions(self, plan_id: int) -> list[Revision]:
+        self.get_plan_by_id(plan_id)
+        return self.repo.revisions(plan_id)
+
+    def history(self, coach: str, trade_date: date) -> list[HistoryEntry]:
+        """The old system's view: per change, the text before it; newest first."""
+        plan = self.repo.get_slot(self.roster.resolve(coach).key, trade_date)
+        if plan is None:
+            return []
+        revisions = self.repo.revisions(plan.id)
+        entries = [
+            HistoryEntry(rev.id, rev.plan_id, prev.text, rev.actor, rev.created_at)
+            for prev, rev in itertools.pairwise(revisions)
+        ]
+        return entries[::-1]
+
+    def chart(self, sha256: str) -> tuple[str, bytes]:
+        found = self.repo.chart(sha256)
+        if found is None:
+            raise NotFound(f"Chart {sha256} not found")
+        return found
+
+    def events_after(self, after_id: int, limit: int = 100) -> list[Event]:
+        return self.repo.events_after(after_id, limit)
+
+    def last_event_id(self) -> int:
+        return self.repo.last_event_id()
+
+    def stats(self) -> Stats:
+        return self.repo.stats()
+
+    def ping(self) -> None:
+        self.repo.ping()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _authorized(
+        self, coach: str, actor: Actor, source: Source, channel_id: int | None
+    ) -> Coach:
+        target = self.roster.resolve(coach)
+        if source in DISCORD_SOURCES and not may_post(target, actor, channel_id):
+            raise Forbidden(denial_reason(target, actor, channel_id))
+        return target
+
+    def _may_change(self, row: PlanRow, actor: Actor, source: Source) -> None:
+        if source not in DISCORD_SOURCES or actor.is_admin:
+            return
+        if actor.discord_id is not None and actor.discord_id == row.author_id:
+            return
+        coach = self.roster.resolve(row.coach)
+        if not may_post(coach, actor):
+            raise Forbidden(f"You may not change plans of {coach.wire_key}.")
+
+    def _change(
+        self,
+        locate: Callable[[WriteTx], PlanRow | None],
+        action: Action,
+        actor: Actor,
+        source: Source,
+        *,
+        text: str | None = None,
+        expected_version: int | None = None,
+        ingest_key: str | None = None,
+    ) -> WriteResult:
+        now = self._clock()
+        with self.repo.write() as tx:
+            if ingest_key and (done := self._duplicate(tx, ingest_key)):
+                return done
+            row = locate(tx)
+            _check_state(row, action, expected_version)
+            assert row is not None
+            self._may_change(row, actor, source)
+            if action is Action.EDIT and text == row.text:
+                return WriteResult(to_plan(row, tx.charts_of(row.id)), action, duplicate=True)
+            if text is not None:
+                row.text = text
+            row.deleted_at = now if action is Action.DELETE else None
+            row.edited_at = now
+            refs = tx.charts_of(row.id)
+            plan = self._commit_change(tx, row, action, refs, actor, source, now, ingest_key)
+        self._log_received(plan, source, action)
+        self._notify(plan)
+        return WriteResult(plan, action)
+
+    def _commit_change(
+        self,
+        tx: WriteTx,
+        row: PlanRow,
+        action: Action,
+        refs: tuple[ChartRef, ...],
+        actor: Actor,
+        source: Source,
+        now: datetime,
+        ingest_key: str | None,
+    ) -> Plan:
+        row.version += 1
+        tx.flush()
+        if action in (Action.CREATE, Action.REPLACE, Action.IMPORT):
+            tx.replace_charts(row.id, refs)
+        tx.append_revision(row, action, refs, actor.name, actor.discord_id, source, now)
+        tx.append_event(row, EVENT_TYPES[action], now)
+        if ingest_key:
+            tx.record_key(ingest_key, row.id, now)
+        return to_plan(row, refs)
+
+    def _duplicate(self, tx: WriteTx, ingest_key: str) -> WriteResult | None:
+        plan_id = tx.seen_key(ingest_key)
+        if plan_id is None:
+            return None
+        row = tx.lock_by_id(plan_id)
+        assert row is not None  # ingest keys cascade with their plan
+        return WriteResult(to_plan(row, tx.charts_of(row.id)), Action.CREATE, duplicate=True)
+
+    def _validate_charts(
+        self, uploads: Sequence[ChartUpload], strict: bool
+    ) -> tuple[list[ChartBlob], list[str]]:
+        if strict and len(uploads) > self.max_charts:
+            raise ValidationFailed(
+                f"Too many charts: {len(uploads)}; at most {self.max_charts} per plan"
+            )
+        blobs: list[ChartBlob] = []
+        skipped: list[str] = []
+        for upload in uploads:
+            if len(blobs) >= self.max_charts:
+                skipped.append(f"{upload.filename or 'attachment'}: more than {self.max_charts}")
+                continue
+            try:
+                blobs.append(validate_chart(upload, self.max_chart_bytes))
+            except ValidationFailed as exc:
+                if strict:
+                    raise
+                log.warning("chart skipped: %s", exc)
+                skipped.append(str(exc))
+        return blobs, skipped
+
+    def _notify(self, plan: Plan) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(plan)
+            except Exception:
+                log.exception("plan listener failed")
+
+    @staticmethod
+    def _log_received(plan: Plan, source: Source, action: Action) -> None:
+        log.info(
+            "plan %s: coach=%s date=%s length=%d charts=%d source=%s version=%d",
+            action.value,
+            plan.coach,
+            plan.trade_date,
+            len(plan.text),
+            len(plan.charts),
+            source.value,
+            plan.version,
+        )
+
+
+def _check_state(row: PlanRow | None, action: Action, expected_version: int | None) -> None:
+    if row is None or row.version == 0:
+        raise NotFound("Plan not found")
+    if expected_version is not None and expected_version != row.version:
+        raise PreconditionFailed(
+            f"Plan {row.id} is at version {row.version}, not {expected_version}"
+        )
+    live = row.deleted_at is None
+    if action is Action.RESTORE and live:
+        raise Conflict(f"Plan {row.id} is not deleted")
+    if action in (Action.EDIT, Action.DELETE) and not live:
+        raise NotFound(f"No live plan for coach_{row.coach} on {row.trade_date.isoformat()}")
+
+
+def _ref(blob: ChartBlob) -> ChartRef:
+    return ChartRef(blob.sha256, blob.content_type, blob.size, blob.filename, blob.source_url)

@@ -1,0 +1,324 @@
+"""One validated settings object, built once at start and passed down.
+
+Sources, highest first: explicit keyword arguments (CLI flags), environment (the old system's
+flat names and ``COACHPLANS_<SECTION>__<FIELD>``), a YAML file with ``${VAR}`` expansion,
+defaults.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from coachplans.errors import ConfigError
+
+DEFAULT_ROSTER: tuple[tuple[str, str], ...] = (
+    ("d", "Coach D (Day Trading)"),
+    ("i", "Coach I (Intraday)"),
+    ("s", "Coach S (Swing)"),
+    ("n", "Coach N (News/Events)"),
+)
+
+# Flat environment names of the old system -> (section, field).
+LEGACY_ENV: dict[str, tuple[str, str]] = {
+    "DISCORD_BOT_TOKEN": ("discord", "token"),
+    "RECONNECT_ATTEMPTS": ("discord", "reconnect_attempts"),
+    "RECONNECT_DELAY_SECONDS": ("discord", "reconnect_delay_seconds"),
+    "MAX_CHART_ATTACHMENTS": ("discord", "max_chart_attachments"),
+    "DATABASE_PATH": ("database", "path"),
+    "DATABASE_URL": ("database", "url"),
+    "API_HOST": ("api", "host"),
+    "API_PORT": ("api", "port"),
+    "API_TOKENS": ("api", "tokens"),
+    "LOG_LEVEL": ("logging", "level"),
+    "LOG_FILE": ("logging", "file"),
+    "LOG_MAX_SIZE_MB": ("logging", "max_size_mb"),
+    "LOG_BACKUP_COUNT": ("logging", "backup_count"),
+    "LOG_JSON": ("logging", "json_lines"),
+    "CACHE_TTL_SECONDS": ("cache", "ttl_seconds"),
+    "MAX_CACHE_SIZE": ("cache", "max_size"),
+    "MOCK_MODE": ("mock", "enabled"),
+}
+TOP_LEVEL_ENV = {"MARKET_TIMEZONE": "market_timezone"}
+
+_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class CoachConfig(BaseModel):
+    """One roster entry: who the coach is and who may post for it from Discord."""
+
+    key: str
+    name: str
+    user_ids: list[int] = Field(default_factory=list)
+    role_ids: list[int] = Field(default_factory=list)
+    channel_ids: list[int] = Field(default_factory=list)
+    allow_anyone: bool = False
+
+    @field_validator("key")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        key = value.strip().lower().removeprefix("coach_")
+        if not _SLUG.match(key):
+            raise ValueError(f"coach key {value!r} must be a letter or short slug (a-z, 0-9, _)")
+        return key
+
+
+class DiscordSettings(BaseModel):
+    token: SecretStr | None = None
+    command_prefix: str = "!"
+    channel_ids: list[int] = Field(default_factory=list)
+    admin_user_ids: list[int] = Field(default_factory=list)
+    admin_role_ids: list[int] = Field(default_factory=list)
+    reconnect_attempts: int = Field(default=5, ge=0)
+    reconnect_delay_seconds: float = Field(default=5.0, ge=0)
+    max_chart_attachments: int = Field(default=10, ge=0, le=10)
+    max_chart_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = None
+    path: str = "coach_plans.db"
+
+    @property
+    def effective_url(self) -> str:
+        """``url`` wins over ``path``; a bare path means a SQLite file."""
+        if self.url:
+            return self.url
+        return f"sqlite:///{Path(self.path).expanduser()}"
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=5000, ge=1, le=65535)
+    tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    require_read_token: bool = False
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _parse_tokens(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_token_list(value)
+        return value
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+class LoggingSettings(BaseModel):
+    level: str = "INFO"
+    file: str | None = None
+    max_size_mb: float = Field(default=10, gt=0)
+    backup_count: int = Field(default=5, ge=0)
+    json_lines: bool = False
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @field_validator("file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+class CacheSettings(BaseModel):
+    ttl_seconds: float = Field(default=3600, ge=0)
+    max_size: int = Field(default=100, ge=1)
+
+
+class MockSettings(BaseModel):
+    enabled: bool = False
+    seed_days: int = Field(default=5, ge=1, le=60)
+    simulate_every_seconds: float | None = Field(default=None, gt=0)
+
+
+def default_coaches() -> list[CoachConfig]:
+    return [CoachConfig(key=key, name=name) for key, name in DEFAULT_ROSTER]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="COACHPLANS_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    config_file: Path | None = Field(default=None, exclude=True)
+    market_timezone: str = "America/New_York"
+    run_bot: bool = True
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    mock: MockSettings = Field(default_factory=MockSettings)
+    coaches: list[CoachConfig] = Field(default_factory=default_coaches)
+
+    @field_validator("market_timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("coaches")
+    @classmethod
+    def _unique(cls, value: list[CoachConfig]) -> list[CoachConfig]:
+        if not value:
+            raise ValueError("the roster needs at least one coach")
+        keys = [coach.key for coach in value]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"duplicate coach keys in {keys}")
+        return value
+
+    @model_validator(mode="after")
+    def _token_needed(self) -> Settings:
+        if self.run_bot and not self.mock.enabled and self.discord.token is None:
+            raise ValueError(
+                "discord.token is required unless mock mode is on: set DISCORD_BOT_TOKEN, "
+                "or run with --mock or --no-bot"
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.market_timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            LegacyEnvSource(settings_cls),
+            YamlSource(settings_cls, init_settings),
+        )
+
+
+def parse_token_list(raw: str) -> dict[str, str]:
+    """``name:secret,name2:secret2`` -> mapping; a malformed entry is an error, not dropped."""
+    tokens: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, sep, secret = item.partition(":")
+        if not sep or not name.strip() or not secret.strip():
+            raise ValueError("API_TOKENS entries must look like name:secret")
+        tokens[name.strip()] = secret.strip()
+    return tokens
+
+
+class LegacyEnvSource(PydanticBaseSettingsSource):
+    """The old system's flat environment names, mapped into sections."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for env_name, (section, field) in LEGACY_ENV.items():
+            value = os.environ.get(env_name)
+            if value is not None and value != "":
+                out.setdefault(section, {})[field] = value
+        for env_name, field in TOP_LEVEL_ENV.items():
+            if os.environ.get(env_name):
+                out[field] = os.environ[env_name]
+        return out
+
+
+class YamlSource(PydanticBaseSettingsSource):
+    """A YAML file named by ``config_file`` (CLI ``--config`` or ``COACHPLANS_CONFIG``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], init: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self._init = init
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = self._init().get("config_file") or os.environ.get("COACHPLANS_CONFIG")
+        if not path:
+            return {}
+        return load_yaml(Path(path))
+
+
+def expand_vars(text: str, env: Mapping[str, str] | None = None) -> str:
+    """``${VAR}`` and ``${VAR:-default}``; an unset variable without default is an error."""
+    env = os.environ if env is None else env
+
+    def sub(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"config file uses ${{{name}}} but {name} is not set")
+
+    return _VAR.sub(sub, text)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(expand_vars(text))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of sections")
+    return data
+
+
+def describe_validation_error(exc: Exception) -> str:
+    """One human line per problem, naming the setting (never its value)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return str(exc)
+    lines = []
+    for err in errors():
+        where = ".".join(str(part) for part in err.get("loc", ())) or "settings"
+        lines.append(f"invalid setting {where}: {err.get('msg', 'invalid')}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; raise ConfigError with a clear message when they are invalid."""
+    from pydantic import ValidationError
+
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from exc

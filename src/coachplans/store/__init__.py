@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, the engine, the repository, Alembic migrations."""

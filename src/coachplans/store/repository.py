@@ -1,0 +1,402 @@
+"""The repository: every SQL statement of the application lives here.
+
+Reads return domain objects. Writes happen inside :meth:`Repository.write`, one transaction
+that holds the slot's lock (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
+SQLite) so concurrent writers to one coach/date serialise instead of racing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, Select, and_, func, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError as _SAError
+from sqlalchemy.orm import Session, sessionmaker
+
+from coachplans.domain.charts import ChartBlob
+from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
+from coachplans.errors import StorageUnavailable
+from coachplans.store.engine import is_sqlite
+from coachplans.store.tables import (
+    ChartBlobRow,
+    EventRow,
+    IngestKeyRow,
+    PlanChartRow,
+    PlanRow,
+    RevisionRow,
+)
+
+SQLAlchemyError = _SAError
+
+
+@dataclass(frozen=True, slots=True)
+class PlanQuery:
+    """Filters of the v1 list; ``after`` is the keyset position (trade_date, id)."""
+
+    trade_date: date | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    coaches: tuple[str, ...] = ()
+    text: str | None = None
+    include_deleted: bool = False
+    ascending: bool = False
+    after: tuple[date, int] | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    total_plans: int
+    total_charts: int
+    total_edits: int
+    latest_plan: datetime | None
+
+
+class WriteTx:
+    """One write transaction; methods act on rows the transaction has locked."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def lock_slot(self, coach: str, trade_date: date) -> PlanRow | None:
+        stmt = select(PlanRow).where(PlanRow.coach == coach, PlanRow.trade_date == trade_date)
+        return self.session.scalars(stmt.with_for_update()).one_or_none()
+
+    def lock_or_create_slot(self, coach: str, trade_date: date, now: datetime) -> PlanRow:
+        """The slot's row, created empty (version 0, deleted) if it never existed."""
+        table = PlanRow.__table__
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(table).values(
+            coach=coach,
+            trade_date=trade_date,
+            text="",
+            author="",
+            created_at=now,
+            deleted_at=now,
+            version=0,
+        )
+        self.session.execute(insert.on_conflict_do_nothing(index_elements=["coach", "trade_date"]))
+        row = self.lock_slot(coach, trade_date)
+        assert row is not None  # just inserted or already there, and locked
+        return row
+
+    def lock_by_id(self, plan_id: int) -> PlanRow | None:
+        stmt = select(PlanRow).where(PlanRow.id == plan_id).with_for_update()
+        return self.session.scalars(stmt).one_or_none()
+
+    def seen_key(self, key: str) -> int | None:
+        return self.session.scalar(select(IngestKeyRow.plan_id).where(IngestKeyRow.key == key))
+
+    def record_key(self, key: str, plan_id: int, now: datetime) -> None:
+        self.session.add(IngestKeyRow(key=key, plan_id=plan_id, created_at=now))
+
+    def store_blobs(self, blobs: Sequence[ChartBlob], now: datetime) -> None:
+        digests = {blob.sha256 for blob in blobs}
+        if not digests:
+            return
+        known = set(
+            self.session.scalars(
+                select(ChartBlobRow.sha256).where(ChartBlobRow.sha256.in_(digests))
+            )
+        )
+        for blob in {b.sha256: b for b in blobs if b.sha256 not in known}.values():
+            self.session.add(
+                ChartBlobRow(
+                    sha256=blob.sha256,
+                    content_type=blob.content_type,
+                    size=blob.size,
+                    data=blob.data,
+                    created_at=now,
+                )
+            )
+        self.session.flush()
+
+    def replace_charts(self, plan_id: int, charts: Sequence[ChartRef]) -> None:
+        self.session.query(PlanChartRow).filter(PlanChartRow.plan_id == plan_id).delete()
+        for position, chart in enumerate(charts):
+            self.session.add(
+                PlanChartRow(
+                    plan_id=plan_id,
+                    position=position,
+                    sha256=chart.sha256,
+                    filename=chart.filename,
+                    source_url=chart.source_url,
+                )
+            )
+
+    def charts_of(self, plan_id: int) -> tuple[ChartRef, ...]:
+        return _charts_for(self.session, [plan_id]).get(plan_id, ())
+
+    def append_revision(
+        self,
+        row: PlanRow,
+        action: Action,
+        charts: Sequence[ChartRef],
+        actor: str,
+        actor_id: int | None,
+        source: Source,
+        now: datetime,
+    ) -> None:
+        self.session.add(
+            RevisionRow(
+                plan_id=row.id,
+                number=row.version,
+                action=action.value,
+                text=row.text,
+                charts=[_chart_json(c) for c in charts],
+                actor=actor,
+                actor_id=actor_id,
+                source=source.value,
+                created_at=now,
+            )
+        )
+
+    def append_event(self, row: PlanRow, event_type: str, now: datetime) -> None:
+        self.session.add(
+            EventRow(
+                type=event_type,
+                plan_id=row.id,
+                coach=row.coach,
+                trade_date=row.trade_date,
+                revision=row.version,
+                created_at=now,
+            )
+        )
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+class Repository:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
+        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[WriteTx]:
+        """A transaction that commits on success and rolls back on any error."""
+        with _storage_errors(), self._write_sessions() as session, session.begin():
+            yield WriteTx(session)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with _storage_errors(), self._sessions() as session:
+            yield session
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_live(self, coach: str, trade_date: date) -> Plan | None:
+        stmt = select(PlanRow).where(
+            PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None)
+        )
+        with self.read() as session:
+            return _first(_to_plans(session, session.scalars(stmt).all()))
+
+    def get_slot(self, coach: str, trade_date: date) -> Plan | None:
+        """The slot's plan, live or deleted; None when nothing was ever posted there."""
+        stmt = select(PlanRow).where(
+            PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.version > 0
+        )
+        with self.read() as session:
+            return _first(_to_plans(session, session.scalars(stmt).all()))
+
+    def get_by_id(self, plan_id: int) -> Plan | None:
+        with self.read() as session:
+            row = session.get(PlanRow, plan_id)
+            if row is None or row.version == 0:
+                return None
+            return _first(_to_plans(session, [row]))
+
+    def plans_for_date(self, trade_date: date) -> list[Plan]:
+        stmt = select(PlanRow).where(PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None))
+        with self.read() as session:
+            return _to_plans(session, session.scalars(stmt).all())
+
+    def list_plans(self, query: PlanQuery) -> list[Plan]:
+        with self.read() as session:
+            return _to_plans(session, session.scalars(_list_stmt(query)).all())
+
+    def revisions(self, plan_id: int) -> list[Revision]:
+        stmt = (
+            select(RevisionRow).where(RevisionRow.plan_id == plan_id).order_by(RevisionRow.number)
+        )
+        with self.read() as session:
+            return [_to_revision(row) for row in session.scalars(stmt)]
+
+    def chart(self, sha256: str) -> tuple[str, bytes] | None:
+        stmt = select(ChartBlobRow.content_type, ChartBlobRow.data).where(
+            ChartBlobRow.sha256 == sha256
+        )
+        with self.read() as session:
+            row = session.execute(stmt).one_or_none()
+            return (row[0], row[1]) if row else None
+
+    def events_after(self, after_id: int, limit: int) -> list[Event]:
+        stmt = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+        with self.read() as session:
+            return [_to_event(row) for row in session.scalars(stmt)]
+
+    def last_event_id(self) -> int:
+        with self.read() as session:
+            return session.scalar(select(func.max(EventRow.id))) or 0
+
+    def stats(self) -> Stats:
+        live = PlanRow.deleted_at.is_(None)
+        with self.read() as session:
+            plans, latest = session.execute(
+                select(func.count(), func.max(PlanRow.created_at)).where(live)
+            ).one()
+            charts = session.scalar(
+                select(func.count()).select_from(PlanChartRow).join(PlanRow).where(live)
+            )
+            edits = session.scalar(select(func.count()).where(RevisionRow.number > 1))
+        latest_dt = PlanRow.created_at.type.process_result_value(latest, self.engine.dialect)
+        return Stats(plans, charts or 0, edits or 0, latest_dt)
+
+    def ping(self) -> None:
+        with self.read() as session:
+            session.execute(text("SELECT 1"))
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+
+
+def _list_stmt(query: PlanQuery) -> Select[PlanRow]:
+    stmt = select(PlanRow).where(PlanRow.version > 0)
+    if not query.include_deleted:
+        stmt = stmt.where(PlanRow.deleted_at.is_(None))
+    if query.trade_date is not None:
+        stmt = stmt.where(PlanRow.trade_date == query.trade_date)
+    if query.date_from is not None:
+        stmt = stmt.where(PlanRow.trade_date >= query.date_from)
+    if query.date_to is not None:
+        stmt = stmt.where(PlanRow.trade_date <= query.date_to)
+    if query.coaches:
+        stmt = stmt.where(PlanRow.coach.in_(query.coaches))
+    if query.text:
+        pattern = "%" + _escape_like(query.text.lower()) + "%"
+        stmt = stmt.where(func.lower(PlanRow.text).like(pattern, escape="\\"))
+    if query.after is not None:
+        after_date, after_id = query.after
+        if query.ascending:
+            stmt = stmt.where(
+                or_(
+                    PlanRow.trade_date > after_date,
+                    and_(PlanRow.trade_date == after_date, PlanRow.id > after_id),
+                )
+            )
+        else:
+            stmt = stmt.where(
+                or_(
+                    PlanRow.trade_date < after_date,
+                    and_(PlanRow.trade_date == after_date, PlanRow.id < after_id),
+                )
+            )
+    order = (
+        (PlanRow.trade_date.asc(), PlanRow.id.asc())
+        if query.ascending
+        else (PlanRow.trade_date.desc(), PlanRow.id.desc())
+    )
+    return stmt.order_by(*order).limit(query.limit)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _charts_for(session: Session, plan_ids: Sequence[int]) -> dict[int, tuple[ChartRef, ...]]:
+    if not plan_ids:
+        return {}
+    stmt = (
+        select(PlanChartRow, ChartBlobRow.content_type, ChartBlobRow.size)
+        .join(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
+        .where(PlanChartRow.plan_id.in_(plan_ids))
+        .order_by(PlanChartRow.plan_id, PlanChartRow.position)
+    )
+    out: dict[int, list[ChartRef]] = {}
+    for link, content_type, size in session.execute(stmt):
+        out.setdefault(link.plan_id, []).append(
+            ChartRef(link.sha256, content_type, size, link.filename, link.source_url)
+        )
+    return {plan_id: tuple(refs) for plan_id, refs in out.items()}
+
+
+def _to_plans(session: Session, rows: Sequence[PlanRow]) -> list[Plan]:
+    charts = _charts_for(session, [row.id for row in rows])
+    return [to_plan(row, charts.get(row.id, ())) for row in rows]
+
+
+def to_plan(row: PlanRow, charts: tuple[ChartRef, ...]) -> Plan:
+    return Plan(
+        id=row.id,
+        coach=row.coach,
+        trade_date=row.trade_date,
+        text=row.text,
+        author=row.author,
+        author_id=row.author_id,
+        channel=row.channel,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        deleted_at=row.deleted_at,
+        version=row.version,
+        charts=charts,
+        revision_count=row.version,
+    )
+
+
+def _first(plans: list[Plan]) -> Plan | None:
+    return plans[0] if plans else None
+
+
+def _chart_json(chart: ChartRef) -> dict[str, Any]:
+    return {
+        "sha256": chart.sha256,
+        "content_type": chart.content_type,
+        "size": chart.size,
+        "filename": chart.filename,
+        "source_url": chart.source_url,
+    }
+
+
+def _to_revision(row: RevisionRow) -> Revision:
+    charts = tuple(
+        ChartRef(c["sha256"], c["content_type"], c["size"], c.get("filename"), c.get("source_url"))
+        for c in row.charts
+    )
+    return Revision(
+        id=row.id,
+        plan_id=row.plan_id,
+        number=row.number,
+        action=Action(row.action),
+        text=row.text,
+        charts=charts,
+        actor=row.actor,
+        actor_id=row.actor_id,
+        source=Source(row.source),
+        created_at=row.created_at,
+    )
+
+
+def _to_event(row: EventRow) -> Event:
+    return Event(
+        id=row.id,
+        type=row.type,
+        plan_id=row.plan_id,
+        coach=row.coach,
+        trade_date=row.trade_date,
+        revision=row.revision,
+        created_at=row.created_at,
+    )
