@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -90,9 +91,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: pytest.TempPathFactory) -> Iterator[Engine]:
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     """SQLite only, for tests that are about something other than storage."""
-    engine = make_engine(f"sqlite:///{tmp_path}/plans.db")  # type: ignore[operator]
+    engine = make_engine(f"sqlite:///{tmp_path}/plans.db")
     upgrade(engine)
     yield engine
     engine.dispose()
