@@ -104,7 +104,10 @@ class ApiSettings(BaseModel):
     tokens: dict[str, SecretStr] = Field(default_factory=dict)
     require_read_token: bool = False
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
-    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_body_bytes: int = Field(default=12 * 1024 * 1024, gt=0)
+    # Hot reads are served from memory; writes in this process drop the cache at once, and
+    # this bounds how long a write made by another process can go unseen.
+    read_cache_seconds: float = Field(default=1.0, ge=0)
 
     @field_validator("tokens", mode="before")
     @classmethod
@@ -308,8 +311,9 @@ def describe_validation_error(exc: Exception) -> str:
         return str(exc)
     lines = []
     for err in errors():
-        where = ".".join(str(part) for part in err.get("loc", ())) or "settings"
-        lines.append(f"invalid setting {where}: {err.get('msg', 'invalid')}")
+        where = ".".join(str(part) for part in err.get("loc", ()))
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"invalid setting {where}: {message}" if where else message)
     return "; ".join(lines)
 
 

@@ -57,7 +57,9 @@ class Roster:
             raise ValidationFailed("Missing required parameter: coach")
         coach = self.find(raw)
         if coach is None:
+            shown = raw.strip()
+            shown = shown if len(shown) <= 64 else shown[:64] + "..."
             raise ValidationFailed(
-                f"Invalid coach name '{raw.strip()}'. Valid coaches: {self.valid_list()}"
+                f"Invalid coach name '{shown}'. Valid coaches: {self.valid_list()}"
             )
         return coach

@@ -1,0 +1,76 @@
+"""The application factory: everything the routes need is built here and put on app.state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from coachplans import __version__
+from coachplans.api import errors
+from coachplans.api.events import EventHub
+from coachplans.api.metrics import RequestMetrics
+from coachplans.api.middleware import RequestContextMiddleware
+from coachplans.api.responses import ReadCache
+from coachplans.api.routes import charts, compat, ops, v1
+from coachplans.runtime import BotState
+from coachplans.service import PlanService
+from coachplans.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "Trading coaches' daily plans captured from Discord, with every revision and chart. "
+    "The `/api/coach-plans` routes keep the original contract; `/api/v1` is the full API."
+)
+
+
+def create_app(
+    settings: Settings, service: PlanService, bot_state: BotState | None = None
+) -> FastAPI:
+    hub = EventHub(service)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        hub.attach(asyncio.get_running_loop())
+        yield
+
+    app = FastAPI(
+        title="coachplans",
+        version=__version__,
+        description=DESCRIPTION,
+        redirect_slashes=False,
+        lifespan=lifespan,
+    )
+    app.state.event_hub = hub
+    app.state.settings = settings
+    app.state.service = service
+    app.state.bot_state = bot_state or BotState()
+    app.state.metrics = RequestMetrics()
+    app.state.read_cache = ReadCache(settings.api.read_cache_seconds)
+    service.subscribe(app.state.read_cache.invalidate)
+    errors.install(app)
+    app.include_router(ops.router)
+    app.include_router(compat.router)
+    app.include_router(charts.router)
+    app.include_router(v1.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.api.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Last-Event-ID",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "X-Request-ID", "Location"],
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,51 @@
+"""Bearer tokens: named secrets from settings, compared in constant time."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import HTTPException, Request
+
+from coachplans.settings import Settings
+
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_name(settings: Settings, presented: str) -> str | None:
+    """The name of the token that matches; every configured token is compared."""
+    found = None
+    for name, secret in settings.api.tokens.items():
+        if hmac.compare_digest(secret.get_secret_value().encode(), presented.encode()):
+            found = name
+    return found
+
+
+def require_writer(request: Request) -> str:
+    """FastAPI dependency for write routes: returns the token's name (the actor)."""
+    settings: Settings = request.app.state.settings
+    if not settings.api.tokens:
+        raise HTTPException(
+            401, "Writes are disabled: no API tokens are configured (API_TOKENS)", headers=CHALLENGE
+        )
+    presented = _bearer(request)
+    if presented is None:
+        raise HTTPException(401, "Missing bearer token", headers=CHALLENGE)
+    name = token_name(settings, presented)
+    if name is None:
+        raise HTTPException(401, "Invalid bearer token", headers=CHALLENGE)
+    return name
+
+
+def require_reader(request: Request) -> None:
+    """Reads are open unless the operator asked for tokens on reads too."""
+    settings: Settings = request.app.state.settings
+    if settings.api.require_read_token:
+        require_writer(request)

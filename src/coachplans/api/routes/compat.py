@@ -1,0 +1,103 @@
+"""The old system's HTTP contract (SPEC §6.1), kept byte-for-byte in names, types and texts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from coachplans import __version__
+from coachplans.api.auth import require_reader
+from coachplans.api.deps import cached_json, chart_url_for, service_of
+from coachplans.api.responses import dump, json_response
+from coachplans.views import history_to_compat, no_plan, plan_to_compat
+
+router = APIRouter(tags=["compatibility"], dependencies=[Depends(require_reader)])
+
+CoachParam = Annotated[
+    str | None, Query(description="Coach: d, D, coach_d ... (see /api/v1/coaches)")
+]
+DateParam = Annotated[str | None, Query(description="Trading date YYYY-MM-DD; default today")]
+
+ENDPOINTS = {
+    "get_plan": "/api/coach-plans/?coach=<coach>&date=<date>",
+    "get_all_plans": "/api/coach-plans/all?date=<date>",
+    "get_history": "/api/coach-plans/history?coach=<coach>&date=<date>",
+    "health": "/health",
+    "metrics": "/metrics",
+}
+
+
+def index_body() -> dict[str, Any]:
+    return {
+        "name": "coachplans",
+        "version": __version__,
+        "documentation": "/docs",
+        "endpoints": ENDPOINTS,
+    }
+
+
+@router.get("/", summary="Service index", include_in_schema=True)
+async def index(request: Request) -> Response:
+    return json_response(index_body())
+
+
+@router.get("/api/coach-plans/all", summary="All live plans of one date, keyed coach_<x>")
+async def all_plans(request: Request, date: DateParam = None) -> Response:
+    service = service_of(request)
+    day = service.resolve_date(date)
+    url_for = chart_url_for(request)
+
+    def build() -> bytes:
+        plans = service.plans_for_date(day)
+        coaches = {coach.key: coach for coach in service.roster}
+        return dump({coaches[p.coach].wire_key: plan_to_compat(p, url_for) for p in plans})
+
+    return await cached_json(request, ("all", day), build)
+
+
+@router.get("/api/coach-plans/history", summary="Earlier texts of a coach's plan, newest first")
+async def history(request: Request, coach: CoachParam = None, date: DateParam = None) -> Response:
+    service = service_of(request)
+    target = service.resolve_coach(coach)
+    day = service.resolve_date(date)
+    return await cached_json(
+        request,
+        ("history", target.key, day),
+        lambda: dump(history_to_compat(service.history(target.key, day))),
+    )
+
+
+async def _one_plan(request: Request, coach: str | None, date: str | None) -> Response:
+    service = service_of(request)
+    target = service.resolve_coach(coach)
+    day = service.resolve_date(date)
+    url_for = chart_url_for(request)
+
+    def build() -> bytes:
+        plan = service.get_plan(target.key, day)
+        if plan is None:
+            return dump(no_plan(target.wire_key, day))
+        return dump(plan_to_compat(plan, url_for))
+
+    return await cached_json(request, ("plan", target.key, day), build)
+
+
+@router.get("/api/coach-plans/", summary="One coach's plan for a date")
+async def plan_query(
+    request: Request, coach: CoachParam = None, date: DateParam = None
+) -> Response:
+    return await _one_plan(request, coach, date)
+
+
+@router.get("/api/coach-plans", include_in_schema=False)
+async def plan_query_no_slash(
+    request: Request, coach: CoachParam = None, date: DateParam = None
+) -> Response:
+    return await _one_plan(request, coach, date)
+
+
+@router.get("/api/coach-plans/{coach}", summary="One coach's plan, coach in the path")
+async def plan_path(request: Request, coach: str, date: DateParam = None) -> Response:
+    return await _one_plan(request, coach, date)

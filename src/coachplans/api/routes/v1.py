@@ -1,0 +1,280 @@
+"""The v1 API: listing with cursors, one plan, revisions, writes with a bearer token, events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from coachplans.api.auth import require_reader, require_writer
+from coachplans.api.cursor import decode_cursor, encode_cursor
+from coachplans.api.deps import cached_json, chart_url_for, service_of
+from coachplans.api.events import EventHub
+from coachplans.api.responses import dump, if_none_match, json_response
+from coachplans.api.schemas import (
+    CoachPublic,
+    EventPublic,
+    PlanCreate,
+    PlanEdit,
+    PlanPage,
+    PlanPublic,
+    RevisionPublic,
+    event_public,
+    plan_public,
+    revision_public,
+)
+from coachplans.domain.dates import parse_date
+from coachplans.domain.plans import Actor, Plan, Source, WriteResult
+from coachplans.errors import ValidationFailed
+from coachplans.store.repository import PlanQuery
+
+router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
+Writer = Annotated[str, Depends(require_writer)]
+IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
+MAX_PAGE = 1000
+
+
+def plan_etag(plan: Plan) -> str:
+    return f'"plan-{plan.id}-v{plan.version}"'
+
+
+def parse_if_match(value: str | None, plan_id: int) -> int | None:
+    """The version an ``If-Match`` names (``*`` or absent: any)."""
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    prefix = f"plan-{plan_id}-v"
+    if not tag.startswith(prefix) or not tag[len(prefix) :].isdigit():
+        raise ValidationFailed(f'If-Match must be this plan\'s ETag, like "{prefix}3"')
+    return int(tag[len(prefix) :])
+
+
+def _plan_response(request: Request, plan: Plan, status: int = 200) -> Response:
+    headers = {"ETag": plan_etag(plan), "Location": f"/api/v1/plans/{plan.id}"}
+    return json_response(plan_public(plan, chart_url_for(request)), status, headers)
+
+
+def _write_response(request: Request, result: WriteResult, created_status: int = 200) -> Response:
+    return _plan_response(request, result.plan, created_status if not result.replaced else 200)
+
+
+@router.get("/coaches", summary="The coach roster", responses={200: {"model": list[CoachPublic]}})
+async def coaches(request: Request) -> Response:
+    roster = service_of(request).roster
+    body = {"coaches": [{"key": c.key, "wire_key": c.wire_key, "name": c.name} for c in roster]}
+    return json_response(body)
+
+
+def _coach_filter(request: Request, raw: list[str]) -> tuple[str, ...]:
+    service = service_of(request)
+    names = [part for value in raw for part in value.split(",") if part.strip()]
+    return tuple(sorted({service.resolve_coach(name).key for name in names}))
+
+
+@router.get("/plans", summary="List plans", responses={200: {"model": PlanPage}})
+async def list_plans(
+    request: Request,
+    date: Annotated[str | None, Query(max_length=64)] = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    coach: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI copies it
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    include_deleted: bool = False,
+    order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    ascending = order == "asc"
+    query = PlanQuery(
+        trade_date=parse_date(date) if date else None,
+        date_from=parse_date(date_from) if date_from else None,
+        date_to=parse_date(date_to) if date_to else None,
+        coaches=_coach_filter(request, coach),
+        text=q.strip() or None if q else None,
+        include_deleted=include_deleted,
+        ascending=ascending,
+        after=decode_cursor(cursor, ascending) if cursor else None,
+        limit=limit,
+    )
+    service = service_of(request)
+    url_for = chart_url_for(request)
+
+    def build() -> bytes:
+        plans = service.list_plans(query)
+        last = plans[-1] if len(plans) == query.limit else None
+        next_cursor = encode_cursor(last.trade_date, last.id, ascending) if last else None
+        return dump({"plans": [plan_public(p, url_for) for p in plans], "next_cursor": next_cursor})
+
+    return await cached_json(request, ("v1list", query), build)
+
+
+@router.get("/plans/{plan_id}", summary="One plan", responses={200: {"model": PlanPublic}})
+async def get_plan(request: Request, plan_id: int) -> Response:
+    plan = await run_in_threadpool(service_of(request).get_plan_by_id, plan_id)
+    etag = plan_etag(plan)
+    if if_none_match(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return _plan_response(request, plan)
+
+
+@router.get(
+    "/coaches/{coach}/plans/{day}",
+    summary="The live plan of a coach and date",
+    responses={200: {"model": PlanPublic}},
+)
+async def get_slot(request: Request, coach: str, day: str) -> Response:
+    service = service_of(request)
+    target, trade_date = service.resolve_coach(coach), parse_date(day)
+    plan = await run_in_threadpool(service.get_plan, target.key, trade_date)
+    if plan is None:
+        body = {"error": "Not Found", "message": f"No plan for {target.wire_key} on {day}"}
+        return json_response(body, 404)
+    if if_none_match(request, plan_etag(plan)):
+        return Response(status_code=304, headers={"ETag": plan_etag(plan)})
+    return _plan_response(request, plan)
+
+
+@router.get(
+    "/plans/{plan_id}/revisions",
+    summary="Every revision of a plan, oldest first",
+    responses={200: {"model": list[RevisionPublic]}},
+)
+async def revisions(request: Request, plan_id: int) -> Response:
+    service = service_of(request)
+    url_for = chart_url_for(request)
+
+    def build() -> bytes:
+        revs = service.revisions(plan_id)
+        return dump({"revisions": [revision_public(r, url_for) for r in revs]})
+
+    return await cached_json(request, ("revisions", plan_id), build)
+
+
+@router.post(
+    "/plans",
+    status_code=201,
+    summary="Create or replace the plan of a coach and date",
+    responses={200: {"model": PlanPublic}, 201: {"model": PlanPublic}},
+)
+async def create_plan(request: Request, body: PlanCreate, actor: Writer) -> Response:
+    service = service_of(request)
+    try:
+        uploads = [chart.to_upload() for chart in body.charts]
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    trade_date = parse_date(body.date) if body.date else None
+    result = await run_in_threadpool(
+        lambda: service.post_plan(
+            body.coach,
+            body.text,
+            Actor(actor),
+            source=Source.API,
+            trade_date=trade_date,
+            charts=uploads,
+            channel=body.channel,
+            strict_charts=True,
+        )
+    )
+    return _write_response(request, result, created_status=201)
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    summary="Edit a plan's text (charts kept)",
+    responses={200: {"model": PlanPublic}},
+)
+async def edit_plan(
+    request: Request, plan_id: int, body: PlanEdit, actor: Writer, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match, plan_id)
+    result = await run_in_threadpool(
+        lambda: service_of(request).edit_plan_by_id(
+            plan_id, body.text, Actor(actor), source=Source.API, expected_version=expected
+        )
+    )
+    return _write_response(request, result)
+
+
+@router.delete(
+    "/plans/{plan_id}",
+    summary="Delete a plan (soft; restore brings it back)",
+    responses={200: {"model": PlanPublic}},
+)
+async def delete_plan(
+    request: Request, plan_id: int, actor: Writer, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match, plan_id)
+    result = await run_in_threadpool(
+        lambda: service_of(request).delete_plan_by_id(
+            plan_id, Actor(actor), source=Source.API, expected_version=expected
+        )
+    )
+    return _write_response(request, result)
+
+
+@router.post(
+    "/plans/{plan_id}/restore",
+    summary="Restore a deleted plan",
+    responses={200: {"model": PlanPublic}},
+)
+async def restore_plan(
+    request: Request, plan_id: int, actor: Writer, if_match: IfMatch = None
+) -> Response:
+    expected = parse_if_match(if_match, plan_id)
+    result = await run_in_threadpool(
+        lambda: service_of(request).restore_plan(
+            plan_id, Actor(actor), source=Source.API, expected_version=expected
+        )
+    )
+    return _write_response(request, result)
+
+
+@router.get(
+    "/events",
+    summary="Changes after an event id, oldest first",
+    responses={200: {"model": list[EventPublic]}},
+)
+async def events(
+    request: Request,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Response:
+    found = await run_in_threadpool(service_of(request).events_after, after, limit)
+    last = found[-1].id if found else after
+    return json_response({"events": [event_public(e) for e in found], "last_id": last})
+
+
+def _resume_point(last_event_id: str | None, after: int | None) -> int:
+    if last_event_id is not None:
+        if not last_event_id.strip().isdigit() or len(last_event_id) > 18:
+            raise ValidationFailed("Last-Event-ID must be an event id (a whole number)")
+        return int(last_event_id)
+    return after or 0
+
+
+@router.get("/events/stream", summary="Server-sent events, resumable with Last-Event-ID")
+async def stream(
+    request: Request,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    start = _resume_point(last_event_id, after)
+    hub: EventHub = request.app.state.event_hub
+    return StreamingResponse(
+        _sse(hub, start),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _sse(hub: EventHub, start: int) -> AsyncIterator[bytes]:
+    yield b"retry: 3000\n\n"
+    async for event in hub.follow(start):
+        if event is None:
+            yield b": keep-alive\n\n"
+            continue
+        data = dump(event_public(event)).decode()
+        yield f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
