@@ -1,0 +1,280 @@
+"""Logging set-up (SPEC §10.1): stdlib logging, configured once at start.
+
+Text lines for people, JSON lines for machines; console always, a rotating UTF-8 file when
+configured. Every record carries the current HTTP request id (``request_id_var``, set by the API
+middleware), registered secrets are masked on every handler, and noisy third-party loggers are
+turned down. uvicorn's loggers propagate through our handlers so its lines share our format.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import logging.handlers
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from coachplans.settings import LoggingSettings
+
+__all__ = [
+    "JsonFormatter",
+    "RequestIdFilter",
+    "SecretMasker",
+    "TextFormatter",
+    "clear_secrets",
+    "configure_logging",
+    "current_request_id",
+    "mask_secrets",
+    "register_secret",
+    "request_id_var",
+]
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "coachplans_request_id", default=None
+)
+
+NO_REQUEST_ID = "-"
+MASK = "***"
+MIN_SECRET_LENGTH = 4
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s] %(message)s"
+NOISY_LOGGERS = ("discord.gateway", "discord.client", "httpx", "httpcore")
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+# Attributes every LogRecord has; anything else on a record came from ``extra={...}``.
+_STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "taskName",
+    "color_message",
+}  # uvicorn's ANSI copy
+# Characters json.dumps leaves raw that str.splitlines() would still treat as line breaks.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_PLAIN = logging.Formatter()
+
+_secrets_lock = threading.Lock()
+_secrets: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
+_config_lock = threading.Lock()
+_installed: list[logging.Handler] = []
+
+
+def current_request_id() -> str | None:
+    """The request id of the HTTP request being handled in this context, if any."""
+    return request_id_var.get()
+
+
+# --- secrets ------------------------------------------------------------------------------
+
+
+def register_secret(value: str) -> None:
+    """Mask ``value`` in every log line from now on (ignored when shorter than 4 characters)."""
+    global _secrets
+    if len(value) < MIN_SECRET_LENGTH:
+        return
+    with _secrets_lock:
+        known = {*_secrets, value}
+        _secrets = tuple(sorted(known, key=len, reverse=True))
+
+
+def clear_secrets() -> None:
+    """Forget every registered secret (for tests)."""
+    global _secrets
+    with _secrets_lock:
+        _secrets = ()
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***``."""
+    for secret in _secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _safe_message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:  # bad %-args: keep the text so it can still be masked and shown
+        return f"{record.msg!s} (bad log arguments: {record.args!r})"
+
+
+def _mask_extras(record: logging.LogRecord) -> None:
+    for key, value in list(record.__dict__.items()):
+        if key in _STANDARD_ATTRS or isinstance(value, int | float | bool | None):
+            continue
+        text = value if isinstance(value, str) else str(value)
+        masked = mask_secrets(text)
+        if masked != text:
+            record.__dict__[key] = masked
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    message = _safe_message(record)
+    masked = mask_secrets(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _PLAIN.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_secrets(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_secrets(record.stack_info)
+    _mask_extras(record)
+
+
+class SecretMasker(logging.Filter):
+    """Replaces registered secrets in a record's message, traceback and extras by ``***``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            _mask_record(record)
+        return True
+
+
+# --- request id and formatting ------------------------------------------------------------
+
+
+def _set_request_id(record: logging.LogRecord) -> None:
+    if getattr(record, "request_id", None) is None:
+        record.__dict__["request_id"] = current_request_id() or NO_REQUEST_ID
+
+
+class RequestIdFilter(logging.Filter):
+    """Sets ``record.request_id`` from ``request_id_var`` (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        _set_request_id(record)
+        return True
+
+
+def _iso_timestamp(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+class TextFormatter(logging.Formatter):
+    """``2026-11-21T23:30:01.123+00:00 INFO coachplans.api [req=abc123] message``."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return _iso_timestamp(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        _set_request_id(record)
+        return super().format(record)
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {
+        key: _jsonable(value)
+        for key, value in record.__dict__.items()
+        if key not in _STANDARD_ATTRS
+    }
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: timestamp, level, logger, message, request_id, extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        payload: dict[str, Any] = {
+            "timestamp": _iso_timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": None if request_id == NO_REQUEST_ID else request_id,
+        }
+        for key, value in _extras(record).items():
+            payload.setdefault(key, value)
+        self._add_exception(record, payload)
+        return self._dumps(payload)
+
+    def _add_exception(self, record: logging.LogRecord, payload: dict[str, Any]) -> None:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            payload["exc_info"] = record.exc_text
+        if record.stack_info:
+            payload["stack_info"] = self.formatStack(record.stack_info)
+
+    @staticmethod
+    def _dumps(payload: dict[str, Any]) -> str:
+        line = json.dumps(payload, ensure_ascii=False, default=str)
+        for raw, escaped in _LINE_BREAKS.items():
+            line = line.replace(raw, escaped)
+        return line
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def _file_handler(cfg: LoggingSettings, path_text: str) -> logging.Handler:
+    path = Path(path_text).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    max_bytes = max(1, int(cfg.max_size_mb * 1024 * 1024))
+    return logging.handlers.RotatingFileHandler(
+        path, maxBytes=max_bytes, backupCount=cfg.backup_count, encoding="utf-8"
+    )
+
+
+def _build_handlers(cfg: LoggingSettings) -> list[logging.Handler]:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if cfg.file:
+        handlers.append(_file_handler(cfg, cfg.file))
+    formatter = JsonFormatter() if cfg.json_lines else TextFormatter()
+    request_ids, masker = RequestIdFilter(), SecretMasker()
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(request_ids)
+        handler.addFilter(masker)
+    return handlers
+
+
+def _remove_installed(root: logging.Logger) -> None:
+    while _installed:
+        handler = _installed.pop()
+        root.removeHandler(handler)
+        handler.close()
+
+
+def _tune_third_party(root_level: int, access_log_ours: bool) -> None:
+    quiet = max(logging.WARNING, root_level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+    for name in UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        for handler in list(uvicorn_logger.handlers):
+            uvicorn_logger.removeHandler(handler)
+        uvicorn_logger.propagate = True
+    logging.getLogger("uvicorn.error").setLevel(max(logging.INFO, root_level))
+    access_level = quiet if access_log_ours else max(logging.INFO, root_level)
+    logging.getLogger("uvicorn.access").setLevel(access_level)
+
+
+def configure_logging(cfg: LoggingSettings, *, access_log_ours: bool = True) -> None:
+    """Install our handlers on the root logger, replacing any this function installed before.
+
+    ``access_log_ours``: our API middleware logs every request, so uvicorn's access log is
+    turned down to WARNING.
+    """
+    handlers = _build_handlers(cfg)  # before touching anything: a bad file path changes nothing
+    root = logging.getLogger()
+    with _config_lock:
+        _remove_installed(root)
+        for handler in handlers:
+            root.addHandler(handler)
+            _installed.append(handler)
+        root.setLevel(cfg.level)
+    _tune_third_party(root.level, access_log_ours)
