@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from coachplans import __version__
 from coachplans.api import errors
 from coachplans.api.events import EventHub
+from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
 from coachplans.api.responses import ReadCache
@@ -72,5 +73,6 @@ def create_app(
         ],
         expose_headers=["ETag", "X-Request-ID", "Location"],
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

@@ -56,6 +56,9 @@ async def on_request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            problems.append("request body is not valid JSON (UTF-8)")
+            continue
         where = ".".join(str(part) for part in err.get("loc", ()) if part != "body") or "request"
         problems.append(f"{where}: {err.get('msg', 'invalid')}")
     return json_response(error_body(400, "; ".join(problems)), 400)
