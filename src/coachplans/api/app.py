@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from coachplans import __version__
-from coachplans.api import errors
+from coachplans.api import docs, errors
 from coachplans.api.events import EventHub
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.metrics import RequestMetrics
@@ -46,7 +46,10 @@ def create_app(
         description=DESCRIPTION,
         redirect_slashes=False,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.event_hub = hub
     app.state.settings = settings
     app.state.service = service
