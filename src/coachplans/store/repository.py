@@ -33,6 +33,8 @@ from coachplans.store.tables import (
 )
 
 SQLAlchemyError = _SAError
+# First key of the PostgreSQL advisory locks taken on ingest keys (the second is the key's hash).
+INGEST_LOCK_CLASS = 0x4350
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,18 @@ class WriteTx:
         return self.session.scalars(stmt).one_or_none()
 
     def seen_key(self, key: str) -> int | None:
+        """The plan an ingest key was already applied to, or None.
+
+        On PostgreSQL this first takes a transaction-scoped advisory lock on the key, so
+        concurrent deliveries of one input queue here and each later one (READ COMMITTED: a new
+        snapshot per statement) sees the key the first one committed, instead of all of them
+        passing the check and failing on the key's primary key. SQLite needs nothing: its
+        write transactions (BEGIN IMMEDIATE) are already serialised.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                select(func.pg_advisory_xact_lock(INGEST_LOCK_CLASS, func.hashtext(key)))
+            )
         return self.session.scalar(select(IngestKeyRow.plan_id).where(IngestKeyRow.key == key))
 
     def record_key(self, key: str, plan_id: int, now: datetime) -> None:
