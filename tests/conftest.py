@@ -100,8 +100,12 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def default_roster() -> Roster:
-    names = {"d": "Coach D (Day Trading)", "i": "Coach I (Intraday)", "s": "Coach S (Swing)",
-             "n": "Coach N (News/Events)"}
+    names = {
+        "d": "Coach D (Day Trading)",
+        "i": "Coach I (Intraday)",
+        "s": "Coach S (Swing)",
+        "n": "Coach N (News/Events)",
+    }
     return Roster(Coach(key, name) for key, name in names.items())
 
 

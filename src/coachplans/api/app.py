@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from coachplans import __version__
 from coachplans.api import docs, errors
 from coachplans.api.events import EventHub
+from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
@@ -77,5 +78,10 @@ def create_app(
         expose_headers=["ETag", "X-Request-ID", "Location"],
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        CachedReadMiddleware,
+        cache=app.state.read_cache,
+        open_reads=not settings.api.require_read_token,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

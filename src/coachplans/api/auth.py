@@ -44,8 +44,9 @@ def require_writer(request: Request) -> str:
     return name
 
 
-def require_reader(request: Request) -> None:
-    """Reads are open unless the operator asked for tokens on reads too."""
+async def require_reader(request: Request) -> None:
+    """Reads are open unless the operator asked for tokens on reads too. ``async`` on purpose:
+    a plain ``def`` dependency costs a worker-thread hop on every read."""
     settings: Settings = request.app.state.settings
     if settings.api.require_read_token:
         require_writer(request)

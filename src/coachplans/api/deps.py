@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from coachplans.api.responses import ReadCache, conditional
+from coachplans.api.responses import JSON, ReadCache, cache_key, if_none_match
 from coachplans.domain.plans import ChartRef
 from coachplans.service import PlanService
 from coachplans.views import chart_path
@@ -27,14 +26,16 @@ def chart_url_for(request: Request) -> Callable[[ChartRef], str]:
 
 
 async def cached_json(
-    request: Request, key: Hashable, build: Callable[[], bytes], cache_control: str = REVALIDATE
+    request: Request, build: Callable[[], bytes], cache_control: str = REVALIDATE
 ) -> Response:
-    """Serve a read from the cache, or build it in a worker thread and remember it."""
+    """Serve a read from the cache, or build it in a worker thread and remember it. The
+    route has validated the request; an identical request then hits the fast path."""
     cache: ReadCache = request.app.state.read_cache
-    full_key = (key, request.base_url.netloc, request.base_url.scheme)
-    entry = cache.get(full_key)
+    key = cache_key(request.scope)
+    entry = cache.get(key)
     if entry is None:
-        generation = cache.generation()
-        body = await run_in_threadpool(build)
-        entry = cache.put(full_key, body, generation)
-    return conditional(request, entry[0], entry[1], cache_control)
+        entry = await cache.fill(key, build, cache_control, request.scope.get("route"))
+    headers = {"ETag": entry.etag, "Cache-Control": entry.cache_control}
+    if if_none_match(request, entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type=JSON, headers=headers)

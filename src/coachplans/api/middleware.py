@@ -11,9 +11,12 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coachplans.api.metrics import RequestMetrics
+from coachplans.api.responses import dump
 from coachplans.logging import request_id_var
 
 log = logging.getLogger("coachplans.api.access")
+error_log = logging.getLogger("coachplans.api")
+INTERNAL_ERROR = dump({"error": "Internal Server Error", "message": "An unexpected error occurred"})
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -41,17 +44,25 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        responded = False
         header = (b"x-request-id", request_id.encode("ascii"))
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Handled here, not by Starlette's outermost ServerErrorMiddleware: there the request
+            # id is already gone from the log context and the 500 would lack X-Request-ID.
+            error_log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            if responded:
+                raise
+            await _send_internal_error(send_with_id)
         finally:
             self._record(scope, status, time.perf_counter() - started)
             request_id_var.reset(token)
@@ -70,3 +81,12 @@ class RequestContextMiddleware:
                 status,
                 seconds * 1000,
             )
+
+
+async def _send_internal_error(send: Send) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(INTERNAL_ERROR)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": INTERNAL_ERROR})

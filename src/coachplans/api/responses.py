@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from cachetools import TTLCache
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 JSON = "application/json"
+CacheKey = tuple[str, bytes, bytes, str]
 
 
 def dump(data: Any) -> bytes:
@@ -30,53 +35,86 @@ def json_response(
     return Response(dump(data), status_code=status_code, media_type=JSON, headers=headers)
 
 
-def if_none_match(request: Request, etag: str) -> bool:
-    header = request.headers.get("if-none-match")
+def etag_matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     return etag in tags or "*" in tags
 
 
-def conditional(request: Request, body: bytes, etag: str, cache_control: str) -> Response:
-    """200 with the body, or 304 when the caller already holds this ETag."""
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if if_none_match(request, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=JSON, headers=headers)
+def if_none_match(request: Request, etag: str) -> bool:
+    return etag_matches(request.headers.get("if-none-match"), etag)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    body: bytes
+    etag: str
+    cache_control: str
+    route: Any  # the matched route, so metrics label a cache hit like the route itself
+
+
+def cache_key(scope: Scope) -> CacheKey:
+    """What makes two GETs the same: path, raw query, host and scheme (URLs in the body
+    are absolute, built from the host)."""
+    host = b""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+            break
+    return (scope["path"], scope["query_string"], host, scope.get("scheme", "http"))
 
 
 class ReadCache:
     """Serialised responses for hot reads, dropped on every local write and after ``ttl``
-    seconds at most (the bound on staleness when another process writes)."""
+    seconds at most (the bound on staleness when another process writes). One build per key
+    at a time: concurrent misses wait for the same build instead of stampeding the database."""
 
     def __init__(
         self, ttl: float, maxsize: int = 4096, timer: Callable[[], float] = time.monotonic
     ):
         self.enabled = ttl > 0
-        self._entries: TTLCache[Hashable, tuple[bytes, str]] = TTLCache(
+        self._entries: TTLCache[CacheKey, CachedBody] = TTLCache(
             maxsize=maxsize, ttl=max(ttl, 0.001), timer=timer
         )
         self._lock = threading.Lock()
         self._generation = 0
+        self._building: dict[CacheKey, asyncio.Task[CachedBody]] = {}
 
-    def get(self, key: Hashable) -> tuple[bytes, str] | None:
+    def get(self, key: CacheKey) -> CachedBody | None:
         if not self.enabled:
             return None
         with self._lock:
             return self._entries.get(key)
 
-    def generation(self) -> int:
-        return self._generation
+    async def fill(
+        self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
+    ) -> CachedBody:
+        task = self._building.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._build(key, build, cache_control, route))
+            task.add_done_callback(lambda done: self._finished(key, done))
+            self._building[key] = task
+        # shield: a caller that goes away does not cancel the build the others wait for
+        return await asyncio.shield(task)
 
-    def put(self, key: Hashable, body: bytes, generation: int) -> tuple[bytes, str]:
-        """Store unless a write happened while the body was being built."""
-        entry = (body, etag_of(body))
-        if self.enabled:
-            with self._lock:
-                if generation == self._generation:
-                    self._entries[key] = entry
+    async def _build(
+        self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
+    ) -> CachedBody:
+        generation = self._generation
+        body = await run_in_threadpool(build)
+        entry = CachedBody(body, etag_of(body), cache_control, route)
+        with self._lock:
+            # A write while building may have made this body stale: serve it, don't keep it.
+            if self.enabled and generation == self._generation:
+                self._entries[key] = entry
         return entry
+
+    def _finished(self, key: CacheKey, task: asyncio.Task[CachedBody]) -> None:
+        if self._building.get(key) is task:
+            del self._building[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here so an unawaited failure is not reported twice
 
     def invalidate(self, *_: object) -> None:
         with self._lock:

@@ -54,7 +54,7 @@ async def all_plans(request: Request, date: DateParam = None) -> Response:
         coaches = {coach.key: coach for coach in service.roster}
         return dump({coaches[p.coach].wire_key: plan_to_compat(p, url_for) for p in plans})
 
-    return await cached_json(request, ("all", day), build)
+    return await cached_json(request, build)
 
 
 @router.get("/api/coach-plans/history", summary="Earlier texts of a coach's plan, newest first")
@@ -64,7 +64,6 @@ async def history(request: Request, coach: CoachParam = None, date: DateParam = 
     day = service.resolve_date(date)
     return await cached_json(
         request,
-        ("history", target.key, day),
         lambda: dump(history_to_compat(service.history(target.key, day))),
     )
 
@@ -81,7 +80,7 @@ async def _one_plan(request: Request, coach: str | None, date: str | None) -> Re
             return dump(no_plan(target.wire_key, day))
         return dump(plan_to_compat(plan, url_for))
 
-    return await cached_json(request, ("plan", target.key, day), build)
+    return await cached_json(request, build)
 
 
 @router.get("/api/coach-plans/", summary="One coach's plan for a date")

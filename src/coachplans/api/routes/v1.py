@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from coachplans.api.auth import require_reader, require_writer
-from coachplans.api.cursor import decode_cursor, encode_cursor
+from coachplans.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from coachplans.api.deps import cached_json, chart_url_for, service_of
 from coachplans.api.events import EventHub
 from coachplans.api.responses import dump, if_none_match, json_response
@@ -35,6 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_
 Writer = Annotated[str, Depends(require_writer)]
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
 MAX_PAGE = 1000
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def plan_etag(plan: Plan) -> str:
@@ -47,9 +48,13 @@ def parse_if_match(value: str | None, plan_id: int) -> int | None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     prefix = f"plan-{plan_id}-v"
-    if not tag.startswith(prefix) or not tag[len(prefix) :].isdigit():
+    number = tag[len(prefix) :]
+    # isascii: str.isdigit() is also true for "²", which int() rejects; the length bound keeps
+    # int() from refusing a huge number (both would be a 500).
+    valid = number.isascii() and number.isdigit() and len(number) <= 18
+    if not tag.startswith(prefix) or not valid:
         raise ValidationFailed(f'If-Match must be this plan\'s ETag, like "{prefix}3"')
-    return int(tag[len(prefix) :])
+    return int(number)
 
 
 def _plan_response(request: Request, plan: Plan, status: int = 200) -> Response:
@@ -108,11 +113,11 @@ async def list_plans(
         next_cursor = encode_cursor(last.trade_date, last.id, ascending) if last else None
         return dump({"plans": [plan_public(p, url_for) for p in plans], "next_cursor": next_cursor})
 
-    return await cached_json(request, ("v1list", query), build)
+    return await cached_json(request, build)
 
 
 @router.get("/plans/{plan_id}", summary="One plan", responses={200: {"model": PlanPublic}})
-async def get_plan(request: Request, plan_id: int) -> Response:
+async def get_plan(request: Request, plan_id: PlanId) -> Response:
     plan = await run_in_threadpool(service_of(request).get_plan_by_id, plan_id)
     etag = plan_etag(plan)
     if if_none_match(request, etag):
@@ -142,7 +147,7 @@ async def get_slot(request: Request, coach: str, day: str) -> Response:
     summary="Every revision of a plan, oldest first",
     responses={200: {"model": list[RevisionPublic]}},
 )
-async def revisions(request: Request, plan_id: int) -> Response:
+async def revisions(request: Request, plan_id: PlanId) -> Response:
     service = service_of(request)
     url_for = chart_url_for(request)
 
@@ -150,7 +155,7 @@ async def revisions(request: Request, plan_id: int) -> Response:
         revs = service.revisions(plan_id)
         return dump({"revisions": [revision_public(r, url_for) for r in revs]})
 
-    return await cached_json(request, ("revisions", plan_id), build)
+    return await cached_json(request, build)
 
 
 @router.post(
@@ -187,7 +192,7 @@ async def create_plan(request: Request, body: PlanCreate, actor: Writer) -> Resp
     responses={200: {"model": PlanPublic}},
 )
 async def edit_plan(
-    request: Request, plan_id: int, body: PlanEdit, actor: Writer, if_match: IfMatch = None
+    request: Request, plan_id: PlanId, body: PlanEdit, actor: Writer, if_match: IfMatch = None
 ) -> Response:
     expected = parse_if_match(if_match, plan_id)
     result = await run_in_threadpool(
@@ -204,7 +209,7 @@ async def edit_plan(
     responses={200: {"model": PlanPublic}},
 )
 async def delete_plan(
-    request: Request, plan_id: int, actor: Writer, if_match: IfMatch = None
+    request: Request, plan_id: PlanId, actor: Writer, if_match: IfMatch = None
 ) -> Response:
     expected = parse_if_match(if_match, plan_id)
     result = await run_in_threadpool(
@@ -221,7 +226,7 @@ async def delete_plan(
     responses={200: {"model": PlanPublic}},
 )
 async def restore_plan(
-    request: Request, plan_id: int, actor: Writer, if_match: IfMatch = None
+    request: Request, plan_id: PlanId, actor: Writer, if_match: IfMatch = None
 ) -> Response:
     expected = parse_if_match(if_match, plan_id)
     result = await run_in_threadpool(
@@ -239,7 +244,7 @@ async def restore_plan(
 )
 async def events(
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     found = await run_in_threadpool(service_of(request).events_after, after, limit)
@@ -249,16 +254,17 @@ async def events(
 
 def _resume_point(last_event_id: str | None, after: int | None) -> int:
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit() or len(last_event_id) > 18:
+        value = last_event_id.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 18 or int(value) > MAX_ID:
             raise ValidationFailed("Last-Event-ID must be an event id (a whole number)")
-        return int(last_event_id)
+        return int(value)
     return after or 0
 
 
 @router.get("/events/stream", summary="Server-sent events, resumable with Last-Event-ID")
 async def stream(
     request: Request,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     start = _resume_point(last_event_id, after)

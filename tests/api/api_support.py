@@ -1,0 +1,233 @@
+"""Helpers shared by the API tests: constants, tiny valid images, seeding, a live uvicorn
+server and a raw ASGI call (kept apart from conftest.py so test modules can import them)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from coachplans.domain.charts import ChartUpload
+from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.service import PlanService
+from coachplans.settings import Settings, load_settings
+
+TOKEN = "s3cret-token"
+WRITER = "writer"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+DAY = date(2024, 11, 12)  # the frozen trading date most tests use
+DAY_TEXT = DAY.isoformat()
+BASE_URL = "http://testserver"
+T = TypeVar("T")
+
+# make_client(**settings_sections) -> (app, client, service)
+AppFactory = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient, PlanService]]]
+
+
+def make_png(seed: int = 0, side: int = 1) -> bytes:
+    """A valid PNG of ``side`` x ``side`` RGB pixels; different seeds give different bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rng = random.Random(seed)
+    rows = b"".join(b"\x00" + rng.randbytes(side * 3) for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def api_settings(db_url: str, **sections: Any) -> Settings:
+    api = {"tokens": f"{WRITER}:{TOKEN}", **sections.pop("api", {})}
+    return load_settings(run_bot=False, database={"url": db_url}, api=api, **sections)
+
+
+# --- seeding through the service (the path the bot uses) -------------------------------------
+
+
+def seed(
+    service: PlanService,
+    coach: str = "d",
+    text: str = "Long $NVDA above 945, stop 930",
+    day: date | None = DAY,
+    *,
+    actor: str = "Coach Dee",
+    charts: list[bytes] | None = None,
+    channel: str | None = "plans",
+) -> Plan:
+    uploads = [ChartUpload(data, f"chart{i}.png") for i, data in enumerate(charts or [])]
+    result = service.post_plan(
+        coach,
+        text,
+        Actor(actor, discord_id=1234),
+        source=Source.MOCK,
+        trade_date=day,
+        charts=uploads,
+        channel=channel,
+    )
+    return result.plan
+
+
+# --- a real server for streaming ------------------------------------------------------------
+
+
+class LiveServer:
+    """uvicorn on 127.0.0.1 and a free port, in a background thread with its own event loop."""
+
+    def __init__(self, application: FastAPI):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            application,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+# --- raw ASGI, for paths httpx would normalise ------------------------------------------------
+
+
+async def raw_asgi_get(application: FastAPI, path: str) -> tuple[int, dict[str, str], bytes]:
+    """GET ``path`` exactly as given (``..`` segments included), straight into the app."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("latin-1"),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5555),
+        "server": ("testserver", 80),
+    }
+    sent: list[MutableMapping[str, Any]] = []
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    await application(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], headers, body
+
+
+# --- taking the database away for real --------------------------------------------------------
+
+PG_ADMIN_URL = os.environ.get(
+    "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def database_gone(service: PlanService, db_url: str) -> Iterator[None]:
+    """Make the service's database really unreachable, then bring it back.
+
+    SQLite: the file (with its WAL) is moved away and a directory put in its place, so opening
+    it fails. PostgreSQL: the database stops accepting connections and every open connection to
+    it is terminated (the pool's pre-ping then fails to reconnect).
+    """
+    engine = service.repo.engine
+    url = make_url(db_url)
+    engine.dispose()
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        aside = path.parent / "moved-away"
+        aside.mkdir()
+        moved = [p for p in path.parent.glob(path.name + "*") if p.is_file()]
+        for file in moved:
+            file.rename(aside / file.name)
+        path.mkdir()
+        try:
+            yield
+        finally:
+            engine.dispose()
+            path.rmdir()
+            for file in moved:
+                (aside / file.name).rename(file)
+            engine.dispose()
+        return
+    name = url.database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        engine.dispose()
+
+
+async def each(cases: Iterable[T], check: Callable[[T], Awaitable[None]]) -> None:
+    """Run ``check`` on every case and report every failing one (not only the first)."""
+    failures = []
+    for case in cases:
+        try:
+            await check(case)
+        except AssertionError as exc:
+            failures.append(f"{case!r}: {exc}")
+    assert not failures, f"{len(failures)} failing case(s):\n" + "\n".join(failures)
