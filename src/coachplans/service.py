@@ -30,8 +30,8 @@ from coachplans.domain.plans import (
     clean_text,
 )
 from coachplans.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
-from coachplans.store.repository import PlanQuery, Repository, Stats, WriteTx, to_plan
-from coachplans.store.tables import PlanRow
+from coachplans.store.repository import PlanQuery, Repository, Stats, to_plan
+from coachplans.store.writes import PlanState, WriteTx
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class PlanService:
             raise Forbidden(denial_reason(target, actor, channel_id))
         return target
 
-    def _may_change(self, row: PlanRow, actor: Actor, source: Source) -> None:
+    def _may_change(self, row: PlanState, actor: Actor, source: Source) -> None:
         if source not in DISCORD_SOURCES or actor.is_admin:
             return
         if actor.discord_id is not None and actor.discord_id == row.author_id:
@@ -295,7 +295,7 @@ class PlanService:
 
     def _change(
         self,
-        locate: Callable[[WriteTx], PlanRow | None],
+        locate: Callable[[WriteTx], PlanState | None],
         action: Action,
         actor: Actor,
         source: Source,
@@ -327,7 +327,7 @@ class PlanService:
     def _commit_change(
         self,
         tx: WriteTx,
-        row: PlanRow,
+        row: PlanState,
         action: Action,
         refs: tuple[ChartRef, ...],
         actor: Actor,
@@ -335,10 +335,11 @@ class PlanService:
         now: datetime,
         ingest_key: str | None,
     ) -> Plan:
+        had_charts = row.version > 0
         row.version += 1
-        tx.flush()
+        tx.save(row)
         if action in (Action.CREATE, Action.REPLACE, Action.IMPORT):
-            tx.replace_charts(row.id, refs)
+            tx.replace_charts(row.id, refs, had_any=had_charts)
         tx.append_revision(row, action, refs, actor.name, actor.discord_id, source, now)
         tx.append_event(row, EVENT_TYPES[action], now)
         if ingest_key:
@@ -398,7 +399,7 @@ class PlanService:
         )
 
 
-def _check_state(row: PlanRow | None, action: Action, expected_version: int | None) -> None:
+def _check_state(row: PlanState | None, action: Action, expected_version: int | None) -> None:
     if row is None or row.version == 0:
         raise NotFound("Plan not found")
     if expected_version is not None and expected_version != row.version:

@@ -11,30 +11,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as _SAError
 from sqlalchemy.orm import Session, sessionmaker
 
-from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
 from coachplans.errors import StorageUnavailable
 from coachplans.store.engine import is_sqlite
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
-    IngestKeyRow,
     PlanChartRow,
     PlanRow,
     RevisionRow,
 )
+from coachplans.store.writes import PlanState, WriteTx
 
 SQLAlchemyError = _SAError
-# First key of the PostgreSQL advisory locks taken on ingest keys (the second is the key's hash).
-INGEST_LOCK_CLASS = 0x4350
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,145 +55,19 @@ class Stats:
     latest_plan: datetime | None
 
 
-class WriteTx:
-    """One write transaction; methods act on rows the transaction has locked."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def lock_slot(self, coach: str, trade_date: date) -> PlanRow | None:
-        stmt = select(PlanRow).where(PlanRow.coach == coach, PlanRow.trade_date == trade_date)
-        return self.session.scalars(stmt.with_for_update()).one_or_none()
-
-    def lock_or_create_slot(self, coach: str, trade_date: date, now: datetime) -> PlanRow:
-        """The slot's row, created empty (version 0, deleted) if it never existed."""
-        table = PlanRow.__table__
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(table).values(
-            coach=coach,
-            trade_date=trade_date,
-            text="",
-            author="",
-            created_at=now,
-            deleted_at=now,
-            version=0,
-        )
-        self.session.execute(insert.on_conflict_do_nothing(index_elements=["coach", "trade_date"]))
-        row = self.lock_slot(coach, trade_date)
-        assert row is not None  # just inserted or already there, and locked
-        return row
-
-    def lock_by_id(self, plan_id: int) -> PlanRow | None:
-        stmt = select(PlanRow).where(PlanRow.id == plan_id).with_for_update()
-        return self.session.scalars(stmt).one_or_none()
-
-    def seen_key(self, key: str) -> int | None:
-        """The plan an ingest key was already applied to, or None.
-
-        On PostgreSQL this first takes a transaction-scoped advisory lock on the key, so
-        concurrent deliveries of one input queue here and each later one (READ COMMITTED: a new
-        snapshot per statement) sees the key the first one committed, instead of all of them
-        passing the check and failing on the key's primary key. SQLite needs nothing: its
-        write transactions (BEGIN IMMEDIATE) are already serialised.
-        """
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                select(func.pg_advisory_xact_lock(INGEST_LOCK_CLASS, func.hashtext(key)))
-            )
-        return self.session.scalar(select(IngestKeyRow.plan_id).where(IngestKeyRow.key == key))
-
-    def record_key(self, key: str, plan_id: int, now: datetime) -> None:
-        self.session.add(IngestKeyRow(key=key, plan_id=plan_id, created_at=now))
-
-    def store_blobs(self, blobs: Sequence[ChartBlob], now: datetime) -> None:
-        digests = {blob.sha256 for blob in blobs}
-        if not digests:
-            return
-        known = set(
-            self.session.scalars(
-                select(ChartBlobRow.sha256).where(ChartBlobRow.sha256.in_(digests))
-            )
-        )
-        for blob in {b.sha256: b for b in blobs if b.sha256 not in known}.values():
-            self.session.add(
-                ChartBlobRow(
-                    sha256=blob.sha256,
-                    content_type=blob.content_type,
-                    size=blob.size,
-                    data=blob.data,
-                    created_at=now,
-                )
-            )
-        self.session.flush()
-
-    def replace_charts(self, plan_id: int, charts: Sequence[ChartRef]) -> None:
-        self.session.query(PlanChartRow).filter(PlanChartRow.plan_id == plan_id).delete()
-        for position, chart in enumerate(charts):
-            self.session.add(
-                PlanChartRow(
-                    plan_id=plan_id,
-                    position=position,
-                    sha256=chart.sha256,
-                    filename=chart.filename,
-                    source_url=chart.source_url,
-                )
-            )
-
-    def charts_of(self, plan_id: int) -> tuple[ChartRef, ...]:
-        return _charts_for(self.session, [plan_id]).get(plan_id, ())
-
-    def append_revision(
-        self,
-        row: PlanRow,
-        action: Action,
-        charts: Sequence[ChartRef],
-        actor: str,
-        actor_id: int | None,
-        source: Source,
-        now: datetime,
-    ) -> None:
-        self.session.add(
-            RevisionRow(
-                plan_id=row.id,
-                number=row.version,
-                action=action.value,
-                text=row.text,
-                charts=[_chart_json(c) for c in charts],
-                actor=actor,
-                actor_id=actor_id,
-                source=source.value,
-                created_at=now,
-            )
-        )
-
-    def append_event(self, row: PlanRow, event_type: str, now: datetime) -> None:
-        self.session.add(
-            EventRow(
-                type=event_type,
-                plan_id=row.id,
-                coach=row.coach,
-                trade_date=row.trade_date,
-                revision=row.version,
-                created_at=now,
-            )
-        )
-
-    def flush(self) -> None:
-        self.session.flush()
-
-
 class Repository:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
-        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self._writer = (
+            engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
+        )
 
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
         """A transaction that commits on success and rolls back on any error."""
-        with _storage_errors(), self._write_sessions() as session, session.begin():
-            yield WriteTx(session)
+        with _storage_errors(), self._writer.begin() as conn:
+            yield WriteTx(conn)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -331,29 +200,40 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _charts_for(session: Session, plan_ids: Sequence[int]) -> dict[int, tuple[ChartRef, ...]]:
+def charts_for(
+    executor: Session | Connection, plan_ids: Sequence[int]
+) -> dict[int, tuple[ChartRef, ...]]:
+    """Charts of the given plans, in attachment order."""
     if not plan_ids:
         return {}
+    link = PlanChartRow
     stmt = (
-        select(PlanChartRow, ChartBlobRow.content_type, ChartBlobRow.size)
+        select(
+            link.plan_id,
+            link.sha256,
+            ChartBlobRow.content_type,
+            ChartBlobRow.size,
+            link.filename,
+            link.source_url,
+        )
         .join(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
         .where(PlanChartRow.plan_id.in_(plan_ids))
         .order_by(PlanChartRow.plan_id, PlanChartRow.position)
     )
     out: dict[int, list[ChartRef]] = {}
-    for link, content_type, size in session.execute(stmt):
-        out.setdefault(link.plan_id, []).append(
-            ChartRef(link.sha256, content_type, size, link.filename, link.source_url)
+    for plan_id, sha256, content_type, size, filename, source_url in executor.execute(stmt):
+        out.setdefault(plan_id, []).append(
+            ChartRef(sha256, content_type, size, filename, source_url)
         )
     return {plan_id: tuple(refs) for plan_id, refs in out.items()}
 
 
 def _to_plans(session: Session, rows: Sequence[PlanRow]) -> list[Plan]:
-    charts = _charts_for(session, [row.id for row in rows])
+    charts = charts_for(session, [row.id for row in rows])
     return [to_plan(row, charts.get(row.id, ())) for row in rows]
 
 
-def to_plan(row: PlanRow, charts: tuple[ChartRef, ...]) -> Plan:
+def to_plan(row: PlanRow | PlanState, charts: tuple[ChartRef, ...]) -> Plan:
     return Plan(
         id=row.id,
         coach=row.coach,
@@ -373,16 +253,6 @@ def to_plan(row: PlanRow, charts: tuple[ChartRef, ...]) -> Plan:
 
 def _first(plans: list[Plan]) -> Plan | None:
     return plans[0] if plans else None
-
-
-def _chart_json(chart: ChartRef) -> dict[str, Any]:
-    return {
-        "sha256": chart.sha256,
-        "content_type": chart.content_type,
-        "size": chart.size,
-        "filename": chart.filename,
-        "source_url": chart.source_url,
-    }
 
 
 def _to_revision(row: RevisionRow) -> Revision:
