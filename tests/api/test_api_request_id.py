@@ -18,7 +18,7 @@ from coachplans.logging import configure_logging
 from coachplans.service import PlanService
 from coachplans.settings import LoggingSettings
 
-GENERATED = re.compile(r"^[0-9a-f]{32}$")
+GENERATED = re.compile(r"^[0-9a-f]{12}-[0-9a-f]+$")
 TOUCHED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
 
 

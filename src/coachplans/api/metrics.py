@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestMetrics:
@@ -17,6 +20,7 @@ class RequestMetrics:
         self.total = 0
         self.success = 0
         self.error = 0
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.registry = CollectorRegistry(auto_describe=True)
         self._requests = Counter(
             "coachplans_http_requests_total",
@@ -45,14 +49,23 @@ class RequestMetrics:
         )
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        if method not in KNOWN_METHODS:
+            method = "OTHER"  # clients choose methods; label values must stay a small set
+        key = (method, route, status)
         with self._lock:
             self.total += 1
             if status >= 400:
                 self.error += 1
             else:
                 self.success += 1
-        self._requests.labels(method, route, str(status)).inc()
-        self._latency.labels(route).observe(seconds)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = (
+                    self._requests.labels(method, route, str(status)),
+                    self._latency.labels(route),
+                )
+        series[0].inc()
+        series[1].observe(seconds)
 
     def uptime_seconds(self) -> float:
         return time.monotonic() - self.started

@@ -3,10 +3,11 @@ unlike BaseHTTPMiddleware, which matters at thousands of requests per second).""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +19,10 @@ log = logging.getLogger("coachplans.api.access")
 error_log = logging.getLogger("coachplans.api")
 INTERNAL_ERROR = dump({"error": "Internal Server Error", "message": "An unexpected error occurred"})
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Generated ids: a random per-process prefix and a counter; unique across processes and far
+# cheaper per request than uuid4.
+_ID_PREFIX = secrets.token_hex(6)
+_ID_COUNTER = itertools.count(1)
 
 
 def pick_request_id(scope: Scope) -> str:
@@ -28,7 +33,7 @@ def pick_request_id(scope: Scope) -> str:
             if _VALID_ID.match(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
 
 
 class RequestContextMiddleware:
