@@ -37,8 +37,12 @@ class BotState:
 def roster_from(settings: Settings) -> Roster:
     return Roster(
         Coach(
-            key=c.key, name=c.name, user_ids=frozenset(c.user_ids), role_ids=frozenset(c.role_ids),
-            channel_ids=frozenset(c.channel_ids), allow_anyone=c.allow_anyone,
+            key=c.key,
+            name=c.name,
+            user_ids=frozenset(c.user_ids),
+            role_ids=frozenset(c.role_ids),
+            channel_ids=frozenset(c.channel_ids),
+            allow_anyone=c.allow_anyone,
         )
         for c in settings.coaches
     )
@@ -50,7 +54,9 @@ def build_service(settings: Settings, *, migrate: bool = True) -> PlanService:
     if migrate:
         upgrade(engine)
     return PlanService(
-        Repository(engine), roster_from(settings), settings.tz,
+        Repository(engine),
+        roster_from(settings),
+        settings.tz,
         max_charts=settings.discord.max_chart_attachments,
         max_chart_bytes=settings.discord.max_chart_bytes,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -55,7 +55,13 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-class CoachConfig(BaseModel):
+class _Section(BaseModel):
+    """A settings section: an unknown key (a typo in the YAML) is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CoachConfig(_Section):
     """One roster entry: who the coach is and who may post for it from Discord."""
 
     key: str
@@ -74,7 +80,7 @@ class CoachConfig(BaseModel):
         return key
 
 
-class DiscordSettings(BaseModel):
+class DiscordSettings(_Section):
     token: SecretStr | None = None
     command_prefix: str = "!"
     channel_ids: list[int] = Field(default_factory=list)
@@ -86,7 +92,7 @@ class DiscordSettings(BaseModel):
     max_chart_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(_Section):
     url: str | None = None
     path: str = "coach_plans.db"
 
@@ -98,7 +104,7 @@ class DatabaseSettings(BaseModel):
         return f"sqlite:///{Path(self.path).expanduser()}"
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=5000, ge=1, le=65535)
     tokens: dict[str, SecretStr] = Field(default_factory=dict)
@@ -126,7 +132,7 @@ class ApiSettings(BaseModel):
             return False
 
 
-class LoggingSettings(BaseModel):
+class LoggingSettings(_Section):
     level: str = "INFO"
     file: str | None = None
     max_size_mb: float = Field(default=10, gt=0)
@@ -147,12 +153,12 @@ class LoggingSettings(BaseModel):
         return value or None
 
 
-class CacheSettings(BaseModel):
+class CacheSettings(_Section):
     ttl_seconds: float = Field(default=3600, ge=0)
     max_size: int = Field(default=100, ge=1)
 
 
-class MockSettings(BaseModel):
+class MockSettings(_Section):
     enabled: bool = False
     seed_days: int = Field(default=5, ge=1, le=60)
     simulate_every_seconds: float | None = Field(default=None, gt=0)

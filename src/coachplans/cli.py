@@ -1,0 +1,314 @@
+"""The ``coachplans`` command line: serve, api, config show, db upgrade, db current.
+
+Every command builds the settings once from its flags (highest priority), the environment and
+an optional YAML file. Invalid settings print one line ``coachplans: <message>`` to stderr and
+exit with status 2; secrets are never written out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import SecretStr
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from coachplans import __version__
+from coachplans.errors import CoachPlansError, ConfigError
+from coachplans.settings import DatabaseSettings, Settings, load_settings
+
+log = logging.getLogger("coachplans.cli")
+
+PROG = "coachplans"
+MASK = "***"
+MOCK_DATABASE = "coach_plans.mock.db"
+_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Coaches' daily trading plans from Discord, served over HTTP.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_flags()
+    _leaf(commands, "serve", "run the API and the Discord bot in one process", _serve, common)
+    _leaf(commands, "api", "run the API only (no bot)", _api, common)
+    config = commands.add_parser("config", help="inspect the settings")
+    config_commands = config.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _leaf(config_commands, "show", "print the effective settings, secrets masked", _show, common)
+    db = commands.add_parser("db", help="database schema migrations")
+    db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _leaf(db_commands, "upgrade", "migrate the database to the latest schema", _upgrade, common)
+    _leaf(
+        db_commands, "current", "print the schema revision and whether it is head", _current, common
+    )
+    return parser
+
+
+def _common_flags() -> argparse.ArgumentParser:
+    flags = argparse.ArgumentParser(add_help=False)
+    group = flags.add_argument_group("settings (override environment and config file)")
+    group.add_argument("--config", metavar="PATH", help="YAML config file (${VAR} expanded)")
+    group.add_argument(
+        "--mock", action="store_true", default=None, help="mock mode: no Discord, seeded plans"
+    )
+    group.add_argument("--no-bot", action="store_true", help="do not run the Discord bot")
+    group.add_argument("--host", help="API host (default 127.0.0.1)")
+    group.add_argument("--port", type=int, help="API port (default 5000)")
+    group.add_argument("--database-url", metavar="URL", help="SQLAlchemy database URL")
+    group.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR")
+    group.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
+    return flags
+
+
+def _leaf(
+    commands: Any, name: str, help_text: str, handler: Handler, common: argparse.ArgumentParser
+) -> None:
+    parser = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+    parser.set_defaults(handler=handler)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """CLI flags as nested ``load_settings`` overrides; flags not given are left out."""
+    out: dict[str, Any] = {}
+
+    def put(section: str, field: str, value: Any) -> None:
+        if value is not None:
+            out.setdefault(section, {})[field] = value
+
+    put("api", "host", args.host)
+    put("api", "port", args.port)
+    put("database", "url", args.database_url)
+    put("logging", "level", args.log_level)
+    put("logging", "json_lines", args.log_json)
+    put("mock", "enabled", args.mock)
+    if args.config is not None:
+        out["config_file"] = Path(args.config)
+    return out
+
+
+def settings_from(args: argparse.Namespace, *, run_bot: bool | None = None) -> Settings:
+    overrides = overrides_from(args)
+    if run_bot is not None:
+        overrides["run_bot"] = run_bot
+    return separate_mock_database(load_settings(**overrides))
+
+
+def separate_mock_database(settings: Settings) -> Settings:
+    """Mock plans never land in the real default database: without an explicit database
+    setting, mock mode uses its own SQLite file."""
+    if settings.mock.enabled and not settings.database.model_fields_set:
+        return settings.model_copy(update={"database": DatabaseSettings(path=MOCK_DATABASE)})
+    return settings
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (and a ``password=`` query value) replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return _URL_PASSWORD.sub(rf"\1{MASK}@", url)
+    if parsed.password is not None:
+        parsed = parsed.set(password=MASK)
+    query = {key: MASK if "pass" in key.lower() else value for key, value in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=False).replace("%2A", "*")
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    found = [token.get_secret_value() for token in settings.api.tokens.values()]
+    if settings.discord.token is not None:
+        found.append(settings.discord.token.get_secret_value())
+    found.extend(_url_secrets(settings.database.effective_url))
+    return [secret for secret in found if secret]
+
+
+def _url_secrets(url: str) -> list[str]:
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return []
+    values = [parsed.password] if parsed.password else []
+    for key, value in parsed.query.items():
+        if "pass" in key.lower():
+            values.extend([value] if isinstance(value, str) else list(value))
+    return [str(value) for value in values]
+
+
+def masked_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as plain data with every secret masked (for ``config show``)."""
+    data = _unsecret(settings.model_dump(mode="python", exclude={"run_bot"}))
+    database = data["database"]
+    if database.get("url"):
+        database["url"] = mask_url(database["url"])
+    return dict(data)
+
+
+def _unsecret(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, dict):
+        return {key: _unsecret(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_unsecret(item) for item in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _start_logging(settings: Settings) -> None:
+    from coachplans.logging import configure_logging, register_secret
+
+    for secret in secrets_of(settings):
+        register_secret(secret)
+    try:
+        configure_logging(settings.logging)
+    except OSError as exc:
+        raise ConfigError(f"cannot open log file {settings.logging.file}: {_reason(exc)}") from exc
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = settings_from(args, run_bot=False if args.no_bot else None)
+    return _run_server(settings)
+
+
+def _api(args: argparse.Namespace) -> int:
+    return _run_server(settings_from(args, run_bot=False))
+
+
+def _run_server(settings: Settings) -> int:
+    from coachplans.runtime import BotState, build_service
+    from coachplans.serve import serve_api
+
+    _start_logging(settings)
+    log.info(
+        "coachplans %s starting: database %s, API on %s:%d",
+        __version__,
+        mask_url(settings.database.effective_url),
+        settings.api.host,
+        settings.api.port,
+    )
+    service = build_service(settings)  # migrates the schema on start
+    bot_state = BotState()
+    _announce_bot(settings, bot_state)
+    asyncio.run(serve_api(settings, service, bot_state))
+    return 0
+
+
+def _announce_bot(settings: Settings, bot_state: Any) -> None:
+    if not settings.run_bot:
+        log.info("Discord bot disabled; serving the API only")
+        bot_state.set("disabled")
+    elif not settings.mock.enabled:
+        detail = "the Discord bot is not available in this build"
+        log.warning("%s; serving the API only", detail)
+        bot_state.set("disconnected", detail)
+
+
+def _show(args: argparse.Namespace) -> int:
+    settings = settings_from(args, run_bot=False)
+    text = yaml.safe_dump(masked_settings(settings), sort_keys=False, allow_unicode=True)
+    sys.stdout.write(text)
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from coachplans.store.engine import make_engine
+    from coachplans.store.migrate import current, upgrade
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    engine = make_engine(settings.database.effective_url)
+    try:
+        upgrade(engine)
+        revision = current(engine)
+    finally:
+        engine.dispose()
+    url = mask_url(settings.database.effective_url)
+    sys.stdout.write(f"database: {url}\nrevision: {revision} (head)\n")
+    return 0
+
+
+def _current(args: argparse.Namespace) -> int:
+    from coachplans.store.engine import make_engine
+    from coachplans.store.migrate import current, head
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    engine = make_engine(settings.database.effective_url)
+    try:
+        revision = current(engine)
+    finally:
+        engine.dispose()
+    url = mask_url(settings.database.effective_url)
+    sys.stdout.write(f"database: {url}\nrevision: {_describe_revision(revision, head())}\n")
+    return 0
+
+
+def _describe_revision(revision: str | None, head_revision: str | None) -> str:
+    if revision is None:
+        return "none (empty database; run `coachplans db upgrade`)"
+    if revision == head_revision:
+        return f"{revision} (head)"
+    return f"{revision} (not head; head is {head_revision}; run `coachplans db upgrade`)"
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def _fail(message: str, status: int) -> int:
+    from coachplans.logging import mask_secrets
+
+    first_line = mask_secrets(message).strip().splitlines()[0] if message.strip() else "failed"
+    sys.stderr.write(f"{PROG}: {first_line}\n")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors (status 2)
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+    except CoachPlansError as exc:
+        return _fail(str(exc), 1)
+    except SQLAlchemyError as exc:
+        log.debug("database error", exc_info=True)
+        return _fail(f"database error: {getattr(exc, 'orig', None) or exc}", 1)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _fail(f"{_reason(exc)}{where}", 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)

@@ -1,0 +1,224 @@
+"""Run the API on uvicorn inside the running event loop, next to the (mock) bot.
+
+Shutdown is ours, not uvicorn's: SIGINT/SIGTERM set one ``stop`` event that ends the server
+(stop accepting, finish in-flight requests) and every background task, and :func:`serve_api`
+returns normally, so the process exits 0. (uvicorn's own handler re-raises the signal after its
+graceful shutdown, which would end the process with a non-zero status.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import uvicorn
+
+from coachplans.errors import CoachPlansError
+from coachplans.runtime import BotState
+from coachplans.service import PlanService
+from coachplans.settings import Settings
+
+log = logging.getLogger(__name__)
+
+GRACEFUL_SHUTDOWN_SECONDS = 10
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class ServeError(CoachPlansError):
+    """The server could not start (address in use, application start-up failed)."""
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handling: :func:`serve_api` owns SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def serve_api(
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    *,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM when ``handle_signals``).
+
+    In mock mode the database is seeded first and, when the bot is on, a simulated bot runs
+    beside the API. Raises :class:`ServeError` when the server cannot start.
+    """
+    stop = stop or asyncio.Event()
+    sock = bind_socket(settings.api.host, settings.api.port)
+    try:
+        warn_if_exposed(settings)
+        background = await _start_mock(settings, service, bot_state, stop)
+        server = _Server(_uvicorn_config(settings, service, bot_state, stop))
+        with _signal_handlers(stop, server, enabled=handle_signals):
+            await _run(server, sock, stop, background)
+    finally:
+        sock.close()
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Listen on ``host:port`` now, so that a taken port is a clear error before anything else."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from exc
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {host}:{port}: {_reason(exc)}") from exc
+    sock.setblocking(False)
+    return sock
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    api = settings.api
+    if not api.is_loopback and not api.require_read_token:
+        log.warning(
+            "the API listens on %s, not a loopback address, and reads need no token: anyone "
+            "who can reach it can read every plan (set api.require_read_token: true to close it)",
+            api.host,
+        )
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _uvicorn_config(
+    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+) -> uvicorn.Config:
+    from coachplans.api.app import create_app
+
+    app = create_app(settings, service, bot_state)
+    # Set when a graceful shutdown begins: long-lived responses (SSE) should end on it, since
+    # the server waits for open connections before it stops.
+    app.state.stopping = stop
+    return uvicorn.Config(
+        app,
+        host=settings.api.host,
+        port=settings.api.port,
+        log_config=None,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+async def _run(
+    server: _Server, sock: socket.socket, stop: asyncio.Event, background: list[asyncio.Task[Any]]
+) -> None:
+    watcher = asyncio.create_task(_stop_server_when(stop, server))
+    _log_listening(sock)
+    try:
+        await server.serve(sockets=[sock])
+    except SystemExit as exc:  # uvicorn exits this way when the app's start-up fails
+        raise ServeError("the API failed to start (see the log above)") from exc
+    finally:
+        stop.set()
+        await _finish([watcher, *background])
+    if not server.started:
+        raise ServeError("the API failed to start (see the log above)")
+    log.info("coachplans stopped")
+
+
+async def _stop_server_when(stop: asyncio.Event, server: _Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+
+def _log_listening(sock: socket.socket) -> None:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    log.info("API listening on http://%s:%s (OpenAPI docs at /docs)", shown, port)
+
+
+async def _finish(tasks: list[asyncio.Task[Any]]) -> None:
+    """Let background tasks end on the stop event; cancel the ones that do not."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=GRACEFUL_SHUTDOWN_SECONDS)
+    for task in pending:
+        task.cancel()
+    for result in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(result, Exception):
+            log.error("background task failed", exc_info=result)
+
+
+@contextlib.contextmanager
+def _signal_handlers(stop: asyncio.Event, server: _Server, *, enabled: bool) -> Iterator[None]:
+    """First SIGINT/SIGTERM: graceful stop. A second one: stop waiting for connections."""
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> Callable[[], None]:
+        def handle() -> None:
+            if stop.is_set():
+                log.warning("second %s: not waiting for open connections", sig.name)
+                server.force_exit = True
+            else:
+                log.info("%s received: shutting down", sig.name)
+            stop.set()
+
+        return handle
+
+    for sig in STOP_SIGNALS if enabled else ():
+        try:
+            loop.add_signal_handler(sig, on_signal(sig))
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+            break
+        installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def _start_mock(
+    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+) -> list[asyncio.Task[Any]]:
+    """Mock mode: seed recent trading days; with the bot on, report it as ``mock``."""
+    if not settings.mock.enabled:
+        return []
+    from coachplans.mock import MockDiscordBot, seed_recent
+
+    log.warning(
+        "MOCK MODE: no Discord connection; seeding mock plans for the last %d trading days into %s",
+        settings.mock.seed_days,
+        _shown_url(settings.database.effective_url),
+    )
+    days = await asyncio.to_thread(seed_recent, service, settings.mock.seed_days)
+    plans = sum(int(day.get("successful", 0)) for day in days)
+    log.warning("MOCK MODE: %d mock plans ready over %d trading days", plans, len(days))
+    if not settings.run_bot:
+        return []
+    bot_state.set("mock", "simulated bot (mock mode)")
+    every = settings.mock.simulate_every_seconds
+    if every is None:
+        return []
+    log.warning("MOCK MODE: the simulated bot changes a plan every %s seconds", every)
+    return [asyncio.create_task(MockDiscordBot(service).run(every, stop), name="mock-bot")]
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

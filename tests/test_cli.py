@@ -1,0 +1,279 @@
+"""The command line, in-process through ``main()`` and as a real process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from coachplans.cli import build_parser, main, mask_url, overrides_from, separate_mock_database
+from coachplans.logging import clear_secrets
+from coachplans.settings import LEGACY_ENV, TOP_LEVEL_ENV, load_settings
+from coachplans.store.migrate import head
+
+DISCORD_SECRET = "discord-SECRET-token-1"
+API_SECRET = "api-SECRET-token-2"
+DB_SECRET = "db-SECRET-pass-3"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in [*LEGACY_ENV, *TOP_LEVEL_ENV]:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("COACHPLANS_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Commands configure the root logger; put it back so later tests are unaffected."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    clear_secrets()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m coachplans`` with a clean environment (no settings inherited)."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    return subprocess.run(
+        [sys.executable, "-m", "coachplans", *args],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'plans.db'}"
+
+
+# --- missing token --------------------------------------------------------------------------
+
+
+def test_missing_token_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("coachplans: ")
+    assert "DISCORD_BOT_TOKEN" in err and "--mock" in err and "--no-bot" in err
+
+
+def test_missing_token_in_a_real_process() -> None:
+    done = run_cli("serve")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("coachplans: ") and "DISCORD_BOT_TOKEN" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "coachplans"
+    if not script.exists():
+        pytest.skip("console script not installed next to this interpreter")
+    done = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("coachplans ")
+
+
+# --- config show ----------------------------------------------------------------------------
+
+
+def secret_env() -> dict[str, str]:
+    return {"DISCORD_BOT_TOKEN": DISCORD_SECRET, "API_TOKENS": f"agents:{API_SECRET}"}
+
+
+def test_config_show_masks_every_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in secret_env().items():
+        monkeypatch.setenv(name, value)
+    url = f"postgresql://plans:{DB_SECRET}@db.internal:5432/plans"
+    assert main(["config", "show", "--database-url", url]) == 0
+    out, err = capsys.readouterr()
+    assert "SECRET" not in out + err
+    shown = yaml.safe_load(out)
+    assert shown["discord"]["token"] == "***"
+    assert shown["api"]["tokens"] == {"agents": "***"}
+    assert shown["database"]["url"] == "postgresql://plans:***@db.internal:5432/plans"
+
+
+def test_config_show_in_a_real_process_masks_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"database:\n  url: postgresql://plans:{DB_SECRET}@db/plans?sslmode=require\n",
+        encoding="utf-8",
+    )
+    done = run_cli("config", "show", "--config", str(config), env=secret_env())
+    assert done.returncode == 0, done.stderr
+    assert "SECRET" not in done.stdout + done.stderr
+    shown = yaml.safe_load(done.stdout)
+    assert shown["database"]["url"] == "postgresql://plans:***@db/plans?sslmode=require"
+    assert shown["discord"]["token"] == "***"
+
+
+def test_config_show_applies_flags_over_env(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("API_HOST", "0.0.0.0")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    assert main(["config", "show", "--port", "6000", "--log-json"]) == 0
+    shown = yaml.safe_load(capsys.readouterr().out)
+    assert (shown["api"]["host"], shown["api"]["port"]) == ("0.0.0.0", 6000)
+    assert (shown["logging"]["level"], shown["logging"]["json_lines"]) == ("WARNING", True)
+    assert "run_bot" not in shown and "config_file" not in shown
+
+
+def test_flags_become_nested_overrides() -> None:
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "6000",
+            "--database-url",
+            "sqlite:///x.db",
+            "--log-level",
+            "debug",
+            "--log-json",
+            "--mock",
+            "--config",
+            "c.yaml",
+        ]
+    )
+    assert overrides_from(args) == {
+        "api": {"host": "0.0.0.0", "port": 6000},
+        "database": {"url": "sqlite:///x.db"},
+        "logging": {"level": "debug", "json_lines": True},
+        "mock": {"enabled": True},
+        "config_file": Path("c.yaml"),
+    }
+    assert overrides_from(build_parser().parse_args(["serve"])) == {}
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@h/db", "postgresql://u:***@h/db"),
+        ("postgresql+psycopg://u@h:5433/db", "postgresql+psycopg://u@h:5433/db"),
+        ("postgresql://h/db?user=u&password=pw", "postgresql://h/db?password=***&user=u"),
+        ("sqlite:///plans.db", "sqlite:///plans.db"),
+        ("not a url://u:pw@h", "not a url://u:***@h"),
+    ],
+)
+def test_mask_url(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+
+
+# --- mock mode keeps its own database -------------------------------------------------------
+
+
+def test_mock_mode_uses_its_own_database_unless_one_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mock = separate_mock_database(load_settings(mock={"enabled": True}))
+    assert mock.database.effective_url == "sqlite:///coach_plans.mock.db"
+    chosen = separate_mock_database(
+        load_settings(mock={"enabled": True}, database={"url": "sqlite:///mine.db"})
+    )
+    assert chosen.database.effective_url == "sqlite:///mine.db"
+    real = separate_mock_database(load_settings(run_bot=False))
+    assert real.database.effective_url == "sqlite:///coach_plans.db"
+    monkeypatch.setenv("DATABASE_PATH", "env.db")
+    from_env = separate_mock_database(load_settings(mock={"enabled": True}))
+    assert from_env.database.effective_url == "sqlite:///env.db"
+
+
+# --- db upgrade / current -------------------------------------------------------------------
+
+
+def test_db_upgrade_then_current_reports_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = sqlite_url(tmp_path)
+    assert main(["db", "current", "--database-url", url]) == 0
+    assert "none (empty database" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert f"revision: {head()} (head)" in capsys.readouterr().out
+    assert main(["db", "current", "--database-url", url]) == 0
+    assert f"revision: {head()} (head)" in capsys.readouterr().out
+
+
+def test_db_upgrade_and_current_in_real_processes(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "legacy-named.db")}
+    upgraded = run_cli("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = run_cli("db", "current", env=env)
+    assert current.returncode == 0, current.stderr
+    assert f"revision: {head()} (head)" in current.stdout
+    assert (tmp_path / "legacy-named.db").exists()
+
+
+def test_db_commands_do_not_need_a_token(tmp_path: Path) -> None:
+    assert main(["db", "upgrade", "--database-url", sqlite_url(tmp_path)]) == 0
+
+
+def test_unreachable_database_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"postgresql://plans:{DB_SECRET}@127.0.0.1:1/plans?connect_timeout=2"
+    assert main(["db", "current", "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("coachplans: database error")
+    assert err.count("\n") == 1
+    assert DB_SECRET not in err
+
+
+# --- bad settings ---------------------------------------------------------------------------
+
+
+def test_bad_config_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert main(["config", "show", "--config", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"coachplans: cannot read config file {missing}: No such file or directory\n"
+
+
+def test_bad_config_path_in_a_real_process(tmp_path: Path) -> None:
+    done = run_cli("serve", "--mock", "--config", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("coachplans: cannot read config file")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_invalid_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text("api: [unclosed\n", encoding="utf-8")
+    assert main(["config", "show", "--config", str(config)]) == 2
+    assert "is not valid YAML" in capsys.readouterr().err
+
+
+def test_bad_log_level_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "show", "--log-level", "LOUD"]) == 2
+    err = capsys.readouterr().err
+    assert "logging.level" in err and err.count("\n") == 1
+
+
+def test_usage_errors_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert main(["serve", "--port", "abc"]) == 2
+    assert main(["--help"]) == 0
+    assert "serve" in capsys.readouterr().out

@@ -1,0 +1,236 @@
+"""The server as operators run it: a real process, real sockets, real signals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from coachplans.runtime import BotState, build_service
+from coachplans.serve import ServeError, bind_socket, serve_api, warn_if_exposed
+from coachplans.settings import LEGACY_ENV, Settings, load_settings
+
+pytestmark = pytest.mark.slow
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DEFAULT_COACHES = {"coach_d", "coach_i", "coach_s", "coach_n"}
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LEGACY_ENV}
+    env = {k: v for k, v in env.items() if not k.startswith("COACHPLANS_")}
+    return {**env, **extra}
+
+
+class Server:
+    """``python -m coachplans <args>`` on a free port, with its output kept for assertions."""
+
+    def __init__(self, tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tmp_path / "server.log"
+        command = [sys.executable, "-m", "coachplans", *args, "--port", str(self.port)]
+        command += ["--database-url", f"sqlite:///{tmp_path / 'plans.db'}"]
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, env=env or clean_env()
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_healthy(self) -> dict[str, Any]:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                response = httpx.get(f"{self.base}/health", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.2)
+                continue
+            body: dict[str, Any] = response.json()
+            return body
+        pytest.fail(f"no answer on /health within {START_TIMEOUT}s:\n{self.output()}")
+
+    def get(self, path: str) -> httpx.Response:
+        url = path if path.startswith("http") else self.base + path
+        return httpx.get(url, timeout=10)
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=STOP_TIMEOUT)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Server]]:
+    started: list[Server] = []
+    yield started
+    for server in started:
+        server.kill()
+
+
+# --- real processes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_mock_server_serves_plans_and_stops_cleanly(
+    tmp_path: Path, servers: list[Server], sig: signal.Signals
+) -> None:
+    server = Server(tmp_path, "serve", "--mock")
+    servers.append(server)
+
+    health = server.wait_healthy()
+    assert health["components"]["discord_bot"]["status"] == "mock"
+    assert health["status"] == "healthy"
+
+    plans = server.get("/api/coach-plans/all").json()
+    assert set(plans) == DEFAULT_COACHES
+    for plan in plans.values():
+        assert plan["plan"] and plan["author"] and plan["created_at"]
+    chart_urls = [url for plan in plans.values() for url in plan["charts"]]
+    assert chart_urls, "mock plans carry generated charts"
+    chart = server.get(chart_urls[0])
+    assert chart.status_code == 200
+    assert chart.content.startswith(PNG_SIGNATURE)
+
+    assert server.stop(sig) == 0
+    output = server.output()
+    assert "MOCK MODE" in output
+    assert "Traceback" not in output
+
+
+def test_serve_with_token_serves_api_without_bot(tmp_path: Path, servers: list[Server]) -> None:
+    server = Server(tmp_path, "serve", env=clean_env(DISCORD_BOT_TOKEN="not-a-real-token-123"))
+    servers.append(server)
+    bot = server.wait_healthy()["components"]["discord_bot"]
+    assert bot["status"] == "disconnected"
+    assert server.get("/api/coach-plans/all").json() == {}
+    assert server.stop(signal.SIGTERM) == 0
+    output = server.output()
+    assert "Discord bot is not available in this build" in output
+    assert "not-a-real-token-123" not in output
+
+
+def test_api_command_reports_bot_disabled(tmp_path: Path, servers: list[Server]) -> None:
+    server = Server(tmp_path, "api")
+    servers.append(server)
+    assert server.wait_healthy()["components"]["discord_bot"]["status"] == "disabled"
+    assert server.stop(signal.SIGINT) == 0
+
+
+def test_port_in_use_fails_with_a_clear_message(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coachplans",
+                "api",
+                "--port",
+                str(port),
+                "--database-url",
+                f"sqlite:///{tmp_path / 'plans.db'}",
+            ],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == f"coachplans: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert "Traceback" not in done.stderr
+
+
+# --- in-process -----------------------------------------------------------------------------
+
+
+def mock_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    return load_settings(
+        mock={"enabled": True, "seed_days": 2, **overrides},
+        database={"url": f"sqlite:///{tmp_path / 'plans.db'}"},
+        api={"port": free_port()},
+    )
+
+
+async def wait_for_health(base: str, server: asyncio.Task[None]) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base) as client:
+        for _ in range(300):
+            if server.done():
+                server.result()  # raises what stopped the server
+                raise AssertionError("server stopped before answering")
+            try:
+                body: dict[str, Any] = (await client.get("/health")).json()
+                return body
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise AssertionError("server did not answer")
+
+
+async def test_serve_api_seeds_mock_plans_and_stops_on_the_event(tmp_path: Path) -> None:
+    settings = mock_settings(tmp_path, simulate_every_seconds=0.05)
+    service = build_service(settings)
+    bot_state, stop = BotState(), asyncio.Event()
+    task = asyncio.create_task(
+        serve_api(settings, service, bot_state, stop=stop, handle_signals=False)
+    )
+    health = await wait_for_health(f"http://127.0.0.1:{settings.api.port}", task)
+    assert health["components"]["discord_bot"]["status"] == "mock"
+    assert {p.coach for p in service.plans_for_date(service.today())} == {"d", "i", "s", "n"}
+    stop.set()
+    await asyncio.wait_for(task, STOP_TIMEOUT)
+
+
+async def test_serve_api_refuses_a_taken_port(tmp_path: Path) -> None:
+    settings = mock_settings(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", settings.api.port))
+        taken.listen()
+        with pytest.raises(ServeError, match="Address already in use"):
+            await serve_api(settings, build_service(settings), BotState(), handle_signals=False)
+
+
+def test_bind_socket_rejects_an_address_not_on_this_machine() -> None:
+    with pytest.raises(ServeError, match=r"cannot listen on 192\.0\.2\.1:5000: Cannot assign"):
+        bind_socket("192.0.2.1", 5000)
+
+
+def test_open_reads_on_a_public_address_log_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    exposed = load_settings(run_bot=False, api={"host": "0.0.0.0"})
+    closed = load_settings(run_bot=False, api={"host": "0.0.0.0", "require_read_token": True})
+    loopback = load_settings(run_bot=False)
+    with caplog.at_level(logging.WARNING, logger="coachplans.serve"):
+        warn_if_exposed(closed)
+        warn_if_exposed(loopback)
+        assert caplog.records == []
+        warn_if_exposed(exposed)
+    assert "0.0.0.0" in caplog.text and "require_read_token" in caplog.text
