@@ -125,6 +125,20 @@ def test_mock_server_serves_plans_and_stops_cleanly(
     assert "Traceback" not in output
 
 
+def test_open_event_stream_does_not_hold_up_shutdown(tmp_path: Path, servers: list[Server]) -> None:
+    server = Server(tmp_path, "serve", "--mock")
+    servers.append(server)
+    server.wait_healthy()
+    with httpx.stream("GET", f"{server.base}/api/v1/events/stream", timeout=10) as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        started = time.monotonic()
+        assert server.stop(signal.SIGTERM) == 0
+    # Well under the 10 s graceful-shutdown cap that an open stream would otherwise use up.
+    assert time.monotonic() - started < 5
+    assert "Traceback" not in server.output()
+
+
 def test_serve_with_token_serves_api_without_bot(tmp_path: Path, servers: list[Server]) -> None:
     server = Server(tmp_path, "serve", env=clean_env(DISCORD_BOT_TOKEN="not-a-real-token-123"))
     servers.append(server)

@@ -41,7 +41,7 @@ NO_REQUEST_ID = "-"
 MASK = "***"
 MIN_SECRET_LENGTH = 4
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s] %(message)s"
-NOISY_LOGGERS = ("discord.gateway", "discord.client", "httpx", "httpcore")
+NOISY_LOGGERS = ("discord.gateway", "discord.client", "httpx", "httpcore", "alembic")
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 # Attributes every LogRecord has; anything else on a record came from ``extra={...}``.

@@ -106,9 +106,9 @@ def _uvicorn_config(
     from coachplans.api.app import create_app
 
     app = create_app(settings, service, bot_state)
-    # Set when a graceful shutdown begins: long-lived responses (SSE) should end on it, since
-    # the server waits for open connections before it stops.
-    app.state.stopping = stop
+    # Event streams end when a graceful shutdown begins: the server waits for open
+    # connections before it stops.
+    app.state.event_hub.close_on(stop)
     return uvicorn.Config(
         app,
         host=settings.api.host,

@@ -19,6 +19,15 @@ class EventHub:
         self.poll_seconds = poll_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiters: set[asyncio.Event] = set()
+        self._closing: asyncio.Event | None = None
+
+    def close_on(self, stopping: asyncio.Event) -> None:
+        """Streams end (and stop holding up a graceful shutdown) once ``stopping`` is set."""
+        self._closing = stopping
+
+    @property
+    def closed(self) -> bool:
+        return self._closing is not None and self._closing.is_set()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Remember the loop so writes from worker threads can wake subscribers."""
@@ -40,7 +49,7 @@ class EventHub:
         waiter = asyncio.Event()
         self._waiters.add(waiter)
         try:
-            while True:
+            while not self.closed:
                 waiter.clear()
                 events = await run_in_threadpool(self.service.events_after, after_id, batch)
                 for event in events:
@@ -48,9 +57,19 @@ class EventHub:
                     yield event
                 if len(events) == batch:
                     continue
-                try:
-                    await asyncio.wait_for(waiter.wait(), self.poll_seconds)
-                except TimeoutError:
+                if await self._idle(waiter):
                     yield None
         finally:
             self._waiters.discard(waiter)
+
+    async def _idle(self, waiter: asyncio.Event) -> bool:
+        """Wait for a local write, shutdown or the poll period; True when nothing happened."""
+        waits = [asyncio.ensure_future(waiter.wait())]
+        if self._closing is not None:
+            waits.append(asyncio.ensure_future(self._closing.wait()))
+        done, pending = await asyncio.wait(
+            waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        return not done
