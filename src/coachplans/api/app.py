@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -24,6 +26,13 @@ from coachplans.service import PlanService
 from coachplans.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Newer FastAPI releases check OpenTelemetry providers on every request; /metrics is ours
+# (Prometheus), so those hooks are switched off where the release has them.
+TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
+_FASTAPI_OPTIONS: dict[str, Any] = (
+    {"telemetry": TELEMETRY_OFF} if "telemetry" in inspect.signature(FastAPI).parameters else {}
+)
 
 DESCRIPTION = (
     "Trading coaches' daily plans captured from Discord, with every revision and chart. "
@@ -49,6 +58,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        **_FASTAPI_OPTIONS,
     )
     docs.install(app)
     app.state.event_hub = hub
