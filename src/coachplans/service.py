@@ -234,7 +234,7 @@ class PlanService:
     def plans_for_date(self, trade_date: date) -> list[Plan]:
         """Live plans of one date, in roster order."""
         order = {key: index for index, key in enumerate(self.roster.keys)}
-        plans = [p for p in self.repo.plans_for_date(trade_date) if p.coach in order]
+        plans = self.repo.plans_for_date(trade_date, coaches=self.roster.keys)
         return sorted(plans, key=lambda plan: order[plan.coach])
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:

@@ -98,8 +98,11 @@ class Repository:
                 return None
             return _first(_to_plans(session, [row]))
 
-    def plans_for_date(self, trade_date: date) -> list[Plan]:
+    def plans_for_date(self, trade_date: date, coaches: Sequence[str] | None = None) -> list[Plan]:
+        """Live plans of one date, of the given coaches only when ``coaches`` is set."""
         stmt = select(PlanRow).where(PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None))
+        if coaches is not None:
+            stmt = stmt.where(PlanRow.coach.in_(coaches))
         with self.read() as session:
             return _to_plans(session, session.scalars(stmt).all())
 

@@ -11,7 +11,7 @@ from coachplans import __version__
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, chart_url_for, service_of
 from coachplans.api.responses import dump, json_response
-from coachplans.views import history_to_compat, no_plan, plan_to_compat
+from coachplans.views import history_to_compat, no_plan, plan_to_compat, plans_to_compat
 
 router = APIRouter(tags=["compatibility"], dependencies=[Depends(require_reader)])
 
@@ -50,9 +50,7 @@ async def all_plans(request: Request, date: DateParam = None) -> Response:
     url_for = chart_url_for(request)
 
     def build() -> bytes:
-        plans = service.plans_for_date(day)
-        coaches = {coach.key: coach for coach in service.roster}
-        return dump({coaches[p.coach].wire_key: plan_to_compat(p, url_for) for p in plans})
+        return dump(plans_to_compat(service.plans_for_date(day), url_for))
 
     return await cached_json(request, build)
 
