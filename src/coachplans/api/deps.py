@@ -32,7 +32,7 @@ async def cached_json(
     route has validated the request; an identical request then hits the fast path."""
     cache: ReadCache = request.app.state.read_cache
     key = cache_key(request.scope)
-    entry = cache.get(key)
+    entry = cache.lookup(key)
     if entry is None:
         entry = await cache.fill(key, build, cache_control, request.scope.get("route"))
     headers = {"ETag": entry.etag, "Cache-Control": entry.cache_control}

@@ -20,7 +20,7 @@ class CachedReadMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and self.open_reads:
-            entry = self.cache.get(cache_key(scope))
+            entry = self.cache.lookup(cache_key(scope))
             if entry is not None:
                 has_origin, if_none_match = _read_headers(scope)
                 if not has_origin:

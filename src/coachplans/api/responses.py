@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from cachetools import TTLCache
+from cachetools import LRUCache
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -52,6 +52,8 @@ class CachedBody:
     etag: str
     cache_control: str
     route: Any  # the matched route, so metrics label a cache hit like the route itself
+    build: Callable[[], bytes]  # how to make it again, for a refresh in the background
+    built_at: float
 
 
 def cache_key(scope: Scope) -> CacheKey:
@@ -66,44 +68,57 @@ def cache_key(scope: Scope) -> CacheKey:
 
 
 class ReadCache:
-    """Serialised responses for hot reads, dropped on every local write and after ``ttl``
-    seconds at most (the bound on staleness when another process writes). One build per key
-    at a time: concurrent misses wait for the same build instead of stampeding the database."""
+    """Serialised responses for hot reads.
+
+    A write in this process drops every entry at once. Writes made by other processes are
+    seen within about ``ttl`` seconds: an entry older than that is still served once while a
+    single background build replaces it (stale-while-revalidate), so no request waits on the
+    database for it. Concurrent misses share one build instead of stampeding the database.
+    """
 
     def __init__(
         self, ttl: float, maxsize: int = 4096, timer: Callable[[], float] = time.monotonic
     ):
         self.enabled = ttl > 0
-        self._entries: TTLCache[CacheKey, CachedBody] = TTLCache(
-            maxsize=maxsize, ttl=max(ttl, 0.001), timer=timer
-        )
+        self.ttl = ttl
+        self._timer = timer
+        self._entries: LRUCache[CacheKey, CachedBody] = LRUCache(maxsize=maxsize)
         self._lock = threading.Lock()
         self._generation = 0
         self._building: dict[CacheKey, asyncio.Task[CachedBody]] = {}
 
-    def get(self, key: CacheKey) -> CachedBody | None:
+    def lookup(self, key: CacheKey) -> CachedBody | None:
+        """The entry for ``key``; when it has aged past ``ttl``, a refresh is started."""
         if not self.enabled:
             return None
         with self._lock:
-            return self._entries.get(key)
+            entry = self._entries.get(key)
+        if entry is not None and self._timer() - entry.built_at >= self.ttl:
+            self._start(key, entry.build, entry.cache_control, entry.route)
+        return entry
 
     async def fill(
         self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
     ) -> CachedBody:
+        # shield: a caller that goes away does not cancel the build the others wait for
+        return await asyncio.shield(self._start(key, build, cache_control, route))
+
+    def _start(
+        self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
+    ) -> asyncio.Task[CachedBody]:
         task = self._building.get(key)
         if task is None:
             task = asyncio.ensure_future(self._build(key, build, cache_control, route))
             task.add_done_callback(lambda done: self._finished(key, done))
             self._building[key] = task
-        # shield: a caller that goes away does not cancel the build the others wait for
-        return await asyncio.shield(task)
+        return task
 
     async def _build(
         self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
     ) -> CachedBody:
         generation = self._generation
         body = await run_in_threadpool(build)
-        entry = CachedBody(body, etag_of(body), cache_control, route)
+        entry = CachedBody(body, etag_of(body), cache_control, route, build, self._timer())
         with self._lock:
             # A write while building may have made this body stale: serve it, don't keep it.
             if self.enabled and generation == self._generation:
