@@ -11,6 +11,14 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from coachplans.client import (
+        AsyncCoachPlansClient,
+        AsyncEnhancedWebhookClient,
+        CoachPlansClient,
+        EnhancedWebhookClient,
+        create_async_client,
+        create_client,
+    )
     from coachplans.legacy import ConfigManager, PlanService, StorageManager, populate_mock_data
     from coachplans.mock import MockDataProvider, MockDiscordBot
 
@@ -20,6 +28,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 _LAZY: dict[str, str] = {
+    "EnhancedWebhookClient": "coachplans.client",
+    "AsyncEnhancedWebhookClient": "coachplans.client",
+    "create_client": "coachplans.client",
+    "create_async_client": "coachplans.client",
+    "CoachPlansClient": "coachplans.client",
+    "AsyncCoachPlansClient": "coachplans.client",
     "ConfigManager": "coachplans.legacy",
     "StorageManager": "coachplans.legacy",
     "PlanService": "coachplans.legacy",
@@ -29,12 +43,18 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AsyncCoachPlansClient",
+    "AsyncEnhancedWebhookClient",
+    "CoachPlansClient",
     "ConfigManager",
+    "EnhancedWebhookClient",
     "MockDataProvider",
     "MockDiscordBot",
     "PlanService",
     "StorageManager",
     "__version__",
+    "create_async_client",
+    "create_client",
     "populate_mock_data",
 ]
 
