@@ -1,4 +1,5 @@
-"""The ``coachplans`` command line: serve, api, config show, db upgrade, db current.
+"""The ``coachplans`` command line: serve, api, config show, db upgrade/current/copy, import,
+export.
 
 Every command builds the settings once from its flags (highest priority), the environment and
 an optional YAML file. Invalid settings print one line ``coachplans: <message>`` to stderr and
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import SecretStr
@@ -56,7 +60,64 @@ def build_parser() -> argparse.ArgumentParser:
     _leaf(
         db_commands, "current", "print the schema revision and whether it is head", _current, common
     )
+    _copy_flags(
+        _leaf(db_commands, "copy", "copy everything to another (empty) database", _copy, common)
+    )
+    _import_flags(
+        _leaf(commands, "import", "import the old system's data or an export", _import, common)
+    )
+    _export_flags(
+        _leaf(commands, "export", "export every plan and chart as JSON Lines", _export, common)
+    )
     return parser
+
+
+def _import_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path", metavar="PATH", help="old SQLite database, old JSON dump, or coachplans export"
+    )
+    parser.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", "old-db", "old-json", "jsonl"],
+        help="what PATH is (default: judged by its content)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="do everything, report, then roll back"
+    )
+    parser.add_argument(
+        "--fetch-charts",
+        action="store_true",
+        help="try once to download old chart URLs (default: keep them as external links)",
+    )
+    parser.add_argument(
+        "--source-timezone",
+        metavar="TZ",
+        help="zone of the old system's naive timestamps (default: the market timezone)",
+    )
+    parser.add_argument(
+        "--no-backup", action="store_true", help="do not back up the target database first"
+    )
+    parser.add_argument(
+        "--backup-dir",
+        metavar="DIR",
+        help="where the backup goes (default: beside a SQLite file; for PostgreSQL, a JSON "
+        "Lines export in the current folder)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _export_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output", "-o", metavar="PATH", default="-", help="file to write (default: stdout)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _copy_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="source", metavar="URL", required=True)
+    parser.add_argument("--to", dest="target", metavar="URL", required=True)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _common_flags() -> argparse.ArgumentParser:
@@ -77,9 +138,12 @@ def _common_flags() -> argparse.ArgumentParser:
 
 def _leaf(
     commands: Any, name: str, help_text: str, handler: Handler, common: argparse.ArgumentParser
-) -> None:
-    parser = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help_text, description=help_text, parents=[common]
+    )
     parser.set_defaults(handler=handler)
+    return parser
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -278,6 +342,74 @@ def _describe_revision(revision: str | None, head_revision: str | None) -> str:
     if revision == head_revision:
         return f"{revision} (head)"
     return f"{revision} (not head; head is {head_revision}; run `coachplans db upgrade`)"
+
+
+# --- data tools (the work is in coachplans.transfer) ----------------------------------------
+
+
+def _import(args: argparse.Namespace) -> int:
+    from coachplans.transfer.importer import ImportOptions, run_import
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    options = ImportOptions(
+        path=Path(args.path),
+        format=args.format,
+        dry_run=args.dry_run,
+        fetch_charts=args.fetch_charts,
+        source_tz=_zone(args.source_timezone),
+        backup=not args.no_backup,
+        backup_dir=Path(args.backup_dir) if args.backup_dir else None,
+    )
+    report = run_import(settings, options, mask_url(settings.database.effective_url))
+    _report(report, args.json)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from coachplans.store.engine import make_engine
+    from coachplans.transfer.export import STDOUT, run_export
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    engine = make_engine(settings.database.effective_url)
+    try:
+        report = run_export(engine, args.output)
+    finally:
+        engine.dispose()
+    # With the export on stdout, the report goes to stderr so the data stays clean.
+    _report(report, args.json, sys.stderr if args.output == STDOUT else sys.stdout)
+    return 0
+
+
+def _copy(args: argparse.Namespace) -> int:
+    from coachplans.transfer.copy import run_copy
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    report = run_copy(args.source, args.target, mask_url(args.source), mask_url(args.target))
+    _report(report, args.json)
+    return 0
+
+
+class _Report(Protocol):
+    def render(self) -> str: ...
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def _report(report: _Report, as_json: bool, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    out.write(json.dumps(report.to_json(), indent=2) + "\n" if as_json else report.render())
+    out.flush()
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"--source-timezone: unknown time zone '{name}'") from exc
 
 
 # --- entry point ----------------------------------------------------------------------------

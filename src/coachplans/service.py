@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from coachplans.domain import dates
 from coachplans.domain.access import denial_reason, may_post
@@ -29,9 +31,18 @@ from coachplans.domain.plans import (
     WriteResult,
     clean_text,
 )
-from coachplans.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from coachplans.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from coachplans.store.repository import PlanQuery, Repository, Stats, to_plan
 from coachplans.store.writes import PlanState, WriteTx
+
+if TYPE_CHECKING:
+    from coachplans.plan_import import PlanImport
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +228,26 @@ class PlanService:
             actor,
             source,
             expected_version=expected_version,
+        )
+
+    # -- import (coachplans import; see coachplans.plan_import) ---------------------------
+
+    @contextmanager
+    def importing(self, *, dry_run: bool = False) -> Iterator[PlanImport]:
+        """One transaction for a whole import: plans are added in batches, the row counts
+        are checked at the end, and it commits; it rolls back completely on any error, and
+        always when ``dry_run`` is set."""
+        from coachplans.plan_import import PlanImport
+
+        with self.repo.bulk(rollback=dry_run) as tx:
+            session = PlanImport(self, tx, self._clock())
+            yield session
+            after = session.verify()
+        log.debug(
+            "import %s: %s; plans now %d",
+            "checked (dry run, rolled back)" if dry_run else "committed",
+            ", ".join(f"{table} +{count}" for table, count in sorted(session.added.items())),
+            after["plans"],
         )
 
     # -- reads ----------------------------------------------------------------------------

@@ -19,8 +19,16 @@ CHARTS_PREFIX = "/api/v1/charts"
 
 
 def chart_path(chart: ChartRef) -> str:
-    """The server-relative path of an archived chart: ``/api/v1/charts/<sha256>.<ext>``."""
+    """The server-relative path of an archived chart: ``/api/v1/charts/<sha256>.<ext>``;
+    for an external link (an old-system chart never fetched) its original URL."""
+    if chart.sha256 is None or chart.content_type is None:
+        return chart.source_url or ""
     return f"{CHARTS_PREFIX}/{chart.sha256}.{extension_for(chart.content_type)}"
+
+
+def chart_url(chart: ChartRef, base: str) -> str:
+    """The absolute URL of a chart: ``base`` + its path, or an external link as it is."""
+    return base + chart_path(chart) if chart.archived else chart_path(chart)
 
 
 def wire_key(coach_key: str) -> str:

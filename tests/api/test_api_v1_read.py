@@ -213,7 +213,8 @@ async def test_one_plan_with_chart_objects(client: httpx.AsyncClient, service: P
     charts = body["charts"]
     assert [c["filename"] for c in charts] == ["chart0.png", "chart1.png"]
     for chart, data in zip(charts, [first, second], strict=True):
-        assert set(chart) == {"url", "sha256", "content_type", "size", "filename"}
+        assert set(chart) == {"url", "sha256", "content_type", "size", "filename", "archived"}
+        assert chart["archived"] is True
         assert chart["sha256"] == hashlib.sha256(data).hexdigest()
         assert chart["content_type"] == "image/png"
         assert chart["size"] == len(data)

@@ -70,7 +70,7 @@ def _diff(engine: Engine) -> list[object]:
 
 
 def test_head_is_a_single_known_revision() -> None:
-    assert head() == "0001"
+    assert head() == "0002"
 
 
 def test_upgrade_from_empty_reaches_head(empty_engine: Engine) -> None:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from coachplans.api.responses import JSON, ReadCache, cache_key, if_none_match
 from coachplans.domain.plans import ChartRef
 from coachplans.service import PlanService
-from coachplans.views import chart_path
+from coachplans.views import chart_url
 
 REVALIDATE = "no-cache"
 
@@ -22,7 +22,7 @@ def service_of(request: Request) -> PlanService:
 
 def chart_url_for(request: Request) -> Callable[[ChartRef], str]:
     base = str(request.base_url).rstrip("/")
-    return lambda chart: base + chart_path(chart)
+    return lambda chart: chart_url(chart, base)
 
 
 async def cached_json(

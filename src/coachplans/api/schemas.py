@@ -54,11 +54,15 @@ class PlanEdit(BaseModel):
 
 
 class ChartPublic(BaseModel):
-    url: str
-    sha256: str
-    content_type: str
-    size: int
+    url: str = Field(description="The archived copy, or the original URL when not archived")
+    sha256: str | None
+    content_type: str | None
+    size: int | None
     filename: str | None
+    archived: bool = Field(
+        description="False for a chart imported from the old system whose bytes could not be"
+        " fetched: only its original (likely expired) URL is kept"
+    )
 
 
 class PlanPublic(BaseModel):
@@ -120,6 +124,7 @@ def chart_public(chart: ChartRef, url_for: ChartUrl) -> dict[str, Any]:
         "content_type": chart.content_type,
         "size": chart.size,
         "filename": chart.filename,
+        "archived": chart.archived,
     }
 
 

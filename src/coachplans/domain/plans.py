@@ -42,11 +42,23 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class ChartRef:
-    sha256: str
-    content_type: str
-    size: int
+    """A chart attached to a plan: archived bytes (``sha256`` set), or, for charts imported
+    from the old system that could not be fetched, only the original URL (``source_url``)."""
+
+    sha256: str | None
+    content_type: str | None
+    size: int | None
     filename: str | None
     source_url: str | None = None
+
+    @property
+    def archived(self) -> bool:
+        """True when coachplans keeps the bytes; False for an external link."""
+        return self.sha256 is not None
+
+    @classmethod
+    def external(cls, url: str, filename: str | None = None) -> ChartRef:
+        return cls(None, None, None, filename, url)
 
 
 @dataclass(frozen=True, slots=True)

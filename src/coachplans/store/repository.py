@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
 from coachplans.errors import StorageUnavailable
+from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
 from coachplans.store.tables import (
     ChartBlobRow,
@@ -68,6 +69,26 @@ class Repository:
         """A transaction that commits on success and rolls back on any error."""
         with _storage_errors(), self._writer.begin() as conn:
             yield WriteTx(conn)
+
+    @contextmanager
+    def bulk(self, *, rollback: bool = False) -> Iterator[ImportTx]:
+        """One long write transaction for an import: commits at the end of the block, or
+        rolls back when ``rollback`` is set (a dry run) or anything fails. On PostgreSQL it
+        is REPEATABLE READ, so its row counts see only its own writes beside the snapshot
+        (SQLite's write lock keeps other writers out anyway)."""
+        with _storage_errors(), self._writer.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            transaction = conn.begin()
+            try:
+                yield ImportTx(conn)
+            except BaseException:
+                transaction.rollback()
+                raise
+            if rollback:
+                transaction.rollback()
+            else:
+                transaction.commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -206,7 +227,7 @@ def _escape_like(value: str) -> str:
 def charts_for(
     executor: Session | Connection, plan_ids: Sequence[int]
 ) -> dict[int, tuple[ChartRef, ...]]:
-    """Charts of the given plans, in attachment order."""
+    """Charts of the given plans, in attachment order (external links have no blob)."""
     if not plan_ids:
         return {}
     link = PlanChartRow
@@ -219,7 +240,7 @@ def charts_for(
             link.filename,
             link.source_url,
         )
-        .join(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
+        .outerjoin(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
         .where(PlanChartRow.plan_id.in_(plan_ids))
         .order_by(PlanChartRow.plan_id, PlanChartRow.position)
     )
@@ -260,7 +281,13 @@ def _first(plans: list[Plan]) -> Plan | None:
 
 def _to_revision(row: RevisionRow) -> Revision:
     charts = tuple(
-        ChartRef(c["sha256"], c["content_type"], c["size"], c.get("filename"), c.get("source_url"))
+        ChartRef(
+            c.get("sha256"),
+            c.get("content_type"),
+            c.get("size"),
+            c.get("filename"),
+            c.get("source_url"),
+        )
         for c in row.charts
     )
     return Revision(

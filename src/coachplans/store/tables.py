@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     Dialect,
@@ -92,13 +93,20 @@ class ChartBlobRow(Base):
 
 
 class PlanChartRow(Base):
+    """A plan's chart in attachment order: archived bytes (``sha256``), or an external link
+    (``sha256`` NULL, ``source_url`` the original URL) for an old-system chart whose bytes
+    could not be fetched on import."""
+
     __tablename__ = "plan_charts"
+    __table_args__ = (
+        CheckConstraint("sha256 IS NOT NULL OR source_url IS NOT NULL", name="archived_or_url"),
+    )
 
     plan_id: Mapped[int] = mapped_column(
         ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(ForeignKey("chart_blobs.sha256"), index=True)
+    sha256: Mapped[str | None] = mapped_column(ForeignKey("chart_blobs.sha256"), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     source_url: Mapped[str | None] = mapped_column(Text)
 
