@@ -63,6 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     _copy_flags(
         _leaf(db_commands, "copy", "copy everything to another (empty) database", _copy, common)
     )
+    signals = commands.add_parser("signals", help="signals read from plan texts")
+    signals_commands = signals.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _leaf(
+        signals_commands,
+        "backfill",
+        "parse every plan's current text and store its signals (idempotent)",
+        _backfill_signals,
+        common,
+    )
     _import_flags(
         _leaf(commands, "import", "import the old system's data or an export", _import, common)
     )
@@ -342,6 +351,21 @@ def _describe_revision(revision: str | None, head_revision: str | None) -> str:
     if revision == head_revision:
         return f"{revision} (head)"
     return f"{revision} (not head; head is {head_revision}; run `coachplans db upgrade`)"
+
+
+def _backfill_signals(args: argparse.Namespace) -> int:
+    from coachplans.runtime import build_service
+
+    settings = settings_from(args, run_bot=False)
+    _start_logging(settings)
+    service = build_service(settings)
+    try:
+        plans = service.backfill_signals()
+        signals = service.count_signals()
+    finally:
+        service.repo.engine.dispose()
+    sys.stdout.write(f"signals: parsed {plans} plans, {signals} signals stored\n")
+    return 0
 
 
 # --- data tools (the work is in coachplans.transfer) ----------------------------------------

@@ -29,13 +29,14 @@ from coachplans.domain.plans import (
     ChartRef,
     clean_text,
 )
+from coachplans.domain.signal_parser import parse_signals
 from coachplans.errors import (
     CoachPlansError,
     ValidationFailed,
 )
 from coachplans.service import EVENT_TYPES, PlanService
 from coachplans.store.bulk import ImportTx
-from coachplans.store.writes import chart_json
+from coachplans.store.writes import chart_json, signal_rows
 
 # -- import: plans with their whole history, from the old system or an export --------------
 #
@@ -161,9 +162,10 @@ class PlanImport:
 
     def _write(self, accepted: list[_Checked]) -> None:
         ids = self._tx.insert_plans([item.plan_row() for item in accepted])
-        links, revisions, events, keys = [], [], [], []
+        links, revisions, events, keys, signals = [], [], [], [], []
         for plan_id, item in zip(ids, accepted, strict=True):
             links.extend(item.link_rows(plan_id))
+            signals.extend(signal_rows(plan_id, parse_signals(item.revisions[-1].text)))
             revisions.extend(item.revision_rows(plan_id))
             events.append(item.event_row(plan_id, self._now))
             keys.extend(item.key_rows(plan_id, self._now))
@@ -172,6 +174,7 @@ class PlanImport:
             ("revisions", revisions),
             ("events", events),
             ("ingest_keys", keys),
+            ("plan_signals", signals),
         ):
             self._tx.insert(table, rows)
             self._added[table] += len(rows)

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,8 @@ from coachplans.domain.plans import (
     WriteResult,
     clean_text,
 )
+from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.signals import Signal
 from coachplans.errors import (
     Conflict,
     Forbidden,
@@ -113,6 +116,7 @@ class PlanService:
         """Create the slot's plan, replace it, or revive it after a delete."""
         target = self._authorized(coach, actor, source, channel_id)
         body = clean_text(text)
+        signals = parse_signals(body)
         day = trade_date or self.today()
         blobs, skipped = self._validate_charts(charts, strict_charts)
         now = self._clock()
@@ -131,7 +135,8 @@ class PlanService:
             row.channel, row.source_message_id, row.deleted_at = channel, message_id, None
             tx.store_blobs(blobs, now)
             refs = tuple(_ref(blob) for blob in blobs)
-            plan = self._commit_change(tx, row, action, refs, actor, source, now, ingest_key)
+            change = _Change(action, refs, signals)
+            plan = self._commit_change(tx, row, change, actor, source, now, ingest_key)
         self._log_received(plan, source, action)
         self._notify(plan)
         return WriteResult(plan, action, replaced=was_live, skipped_charts=tuple(skipped))
@@ -302,6 +307,24 @@ class PlanService:
     def stats(self) -> Stats:
         return self.repo.stats()
 
+    # -- maintenance ----------------------------------------------------------------------
+
+    def backfill_signals(self, batch: int = 500) -> int:
+        """Parse every plan's current text (live or deleted) and store its signals in place
+        of the stored ones; idempotent. Returns the number of plans parsed."""
+        done, after = 0, 0
+        while texts := self.repo.plan_texts(after, batch):
+            with self.repo.write() as tx:
+                for plan_id, text in texts:
+                    tx.replace_signals(plan_id, parse_signals(text), had_any=True)
+            done += len(texts)
+            after = texts[-1][0]
+        log.info("signals backfilled for %d plans", done)
+        return done
+
+    def count_signals(self) -> int:
+        return self.repo.count_signals()
+
     def ping(self) -> None:
         self.repo.ping()
 
@@ -335,6 +358,7 @@ class PlanService:
         expected_version: int | None = None,
         ingest_key: str | None = None,
     ) -> WriteResult:
+        signals = None if text is None else parse_signals(text)
         now = self._clock()
         with self.repo.write() as tx:
             if ingest_key and (done := self._duplicate(tx, ingest_key)):
@@ -344,13 +368,13 @@ class PlanService:
             assert row is not None
             self._may_change(row, actor, source)
             if action is Action.EDIT and text == row.text:
-                return WriteResult(to_plan(row, tx.charts_of(row.id)), action, duplicate=True)
+                return WriteResult(_stored_plan(tx, row), action, duplicate=True)
             if text is not None:
                 row.text = text
             row.deleted_at = now if action is Action.DELETE else None
             row.edited_at = now
-            refs = tx.charts_of(row.id)
-            plan = self._commit_change(tx, row, action, refs, actor, source, now, ingest_key)
+            change = _Change(action, tx.charts_of(row.id), signals)
+            plan = self._commit_change(tx, row, change, actor, source, now, ingest_key)
         self._log_received(plan, source, action)
         self._notify(plan)
         return WriteResult(plan, action)
@@ -359,23 +383,26 @@ class PlanService:
         self,
         tx: WriteTx,
         row: PlanState,
-        action: Action,
-        refs: tuple[ChartRef, ...],
+        change: _Change,
         actor: Actor,
         source: Source,
         now: datetime,
         ingest_key: str | None,
     ) -> Plan:
-        had_charts = row.version > 0
+        action, refs = change.action, change.charts
+        existed = row.version > 0
         row.version += 1
         tx.save(row)
         if action in (Action.CREATE, Action.REPLACE, Action.IMPORT):
-            tx.replace_charts(row.id, refs, had_any=had_charts)
+            tx.replace_charts(row.id, refs, had_any=existed)
+        if change.signals is not None:
+            tx.replace_signals(row.id, change.signals, had_any=existed)
+        signals = tx.signals_of(row.id) if change.signals is None else change.signals
         tx.append_revision(row, action, refs, actor.name, actor.discord_id, source, now)
         tx.append_event(row, EVENT_TYPES[action], now)
         if ingest_key:
             tx.record_key(ingest_key, row.id, now)
-        return to_plan(row, refs)
+        return to_plan(row, refs, signals)
 
     def _duplicate(self, tx: WriteTx, ingest_key: str) -> WriteResult | None:
         plan_id = tx.seen_key(ingest_key)
@@ -383,7 +410,7 @@ class PlanService:
             return None
         row = tx.lock_by_id(plan_id)
         assert row is not None  # ingest keys cascade with their plan
-        return WriteResult(to_plan(row, tx.charts_of(row.id)), Action.CREATE, duplicate=True)
+        return WriteResult(_stored_plan(tx, row), Action.CREATE, duplicate=True)
 
     def _validate_charts(
         self, uploads: Sequence[ChartUpload], strict: bool
@@ -428,6 +455,20 @@ class PlanService:
             source.value,
             plan.version,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """What a write changes beside the row: its charts, and its signals when the text
+    changes (None keeps the stored ones)."""
+
+    action: Action
+    charts: tuple[ChartRef, ...]
+    signals: tuple[Signal, ...] | None
+
+
+def _stored_plan(tx: WriteTx, row: PlanState) -> Plan:
+    return to_plan(row, tx.charts_of(row.id), tx.signals_of(row.id))
 
 
 def _check_state(row: PlanState | None, action: Action, expected_version: int | None) -> None:

@@ -30,6 +30,7 @@ PLAN_FIELDS = {
     "version",
     "revision_count",
     "charts",
+    "signals",
 }
 COACHES = ("d", "i", "s", "n")
 

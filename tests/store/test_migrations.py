@@ -23,7 +23,15 @@ from coachplans.store.tables import Base
 PG_ADMIN_URL = os.environ.get(
     "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = {"plans", "chart_blobs", "plan_charts", "revisions", "ingest_keys", "events"}
+TABLES = {
+    "plans",
+    "chart_blobs",
+    "plan_charts",
+    "revisions",
+    "ingest_keys",
+    "events",
+    "plan_signals",
+}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -70,7 +78,7 @@ def _diff(engine: Engine) -> list[object]:
 
 
 def test_head_is_a_single_known_revision() -> None:
-    assert head() == "0002"
+    assert head() == "0003"
 
 
 def test_upgrade_from_empty_reaches_head(empty_engine: Engine) -> None:

@@ -98,7 +98,7 @@ def test_copy_refuses_a_source_that_is_not_migrated(
     status, _, err = run_cli(
         capsys, "db", "copy", "--from", f"sqlite:///{old}", "--to", f"sqlite:///{tmp_path / 'n.db'}"
     )
-    assert status == 1 and "schema 0001, not 0002" in err
+    assert status == 1 and "schema 0001, not 0003" in err
 
 
 def test_copy_rolls_back_when_counts_differ(

@@ -47,6 +47,18 @@ def test_import_writes_state_history_event_and_key(service: PlanService) -> None
     assert [(e.type, e.plan_id, e.revision) for e in events] == [("plan.imported", plan.id, 2)]
 
 
+def test_imported_plans_get_signals_of_their_final_text(service: PlanService) -> None:
+    texts = ("$AMD short below 150", "$NVDA long above 945, PT 960")
+    with service.importing() as session:
+        (outcome,) = session.add([record(texts=texts)])
+    assert outcome.imported
+    plan = service.get_plan("d", DAY)
+    assert plan is not None
+    assert [(s.ticker, s.bias.value, len(s.levels)) for s in plan.signals] == [
+        ("NVDA", "bullish", 2)
+    ]
+
+
 def test_rules_of_a_batch(service: PlanService) -> None:
     links = tuple(ChartRef.external(f"https://x/{n}.png") for n in range(12))
     with service.importing() as session:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from coachplans.domain.charts import MAX_CHARTS, ChartUpload
 from coachplans.domain.dates import iso
 from coachplans.domain.plans import ChartRef, Event, Plan, Revision
+from coachplans.domain.signals import Signal
 from coachplans.views import ChartUrl, wire_key
 
 MAX_RAW_TEXT = 16_000  # generous before trimming; the domain enforces 4000 after it
@@ -65,6 +66,18 @@ class ChartPublic(BaseModel):
     )
 
 
+class LevelPublic(BaseModel):
+    kind: str = Field(description="entry, target, stop, support or resistance")
+    low: float
+    high: float | None = Field(description="Set for a range (945-950: low 945, high 950)")
+
+
+class SignalPublic(BaseModel):
+    ticker: str
+    bias: str = Field(description="bullish, bearish or neutral")
+    levels: list[LevelPublic]
+
+
 class PlanPublic(BaseModel):
     id: int
     coach: str
@@ -81,6 +94,9 @@ class PlanPublic(BaseModel):
     version: int
     revision_count: int
     charts: list[ChartPublic]
+    signals: list[SignalPublic] = Field(
+        description="Tickers, bias and price levels read from the text (SPEC §3.5)"
+    )
 
 
 class PlanPage(BaseModel):
@@ -150,6 +166,18 @@ def plan_public(plan: Plan, url_for: ChartUrl) -> dict[str, Any]:
         "version": plan.version,
         "revision_count": plan.revision_count,
         "charts": [chart_public(chart, url_for) for chart in plan.charts],
+        "signals": [signal_public(signal) for signal in plan.signals],
+    }
+
+
+def signal_public(signal: Signal) -> dict[str, Any]:
+    return {
+        "ticker": signal.ticker,
+        "bias": signal.bias.value,
+        "levels": [
+            {"kind": level.kind.value, "low": level.low, "high": level.high}
+            for level in signal.levels
+        ],
     }
 
 

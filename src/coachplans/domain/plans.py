@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from coachplans.domain.signals import Signal
 from coachplans.errors import ValidationFailed
 
 MAX_TEXT = 4000
@@ -76,6 +77,7 @@ class Plan:
     version: int
     charts: tuple[ChartRef, ...]
     revision_count: int = 0
+    signals: tuple[Signal, ...] = ()
 
     @property
     def is_live(self) -> bool:

@@ -20,6 +20,7 @@ from coachplans.store.tables import (
     IngestKeyRow,
     PlanChartRow,
     PlanRow,
+    PlanSignalRow,
     RevisionRow,
 )
 
@@ -35,13 +36,24 @@ PLANS = _table(PlanRow)
 
 _TABLES = {
     table.name: table
-    for table in map(_table, (ChartBlobRow, PlanChartRow, RevisionRow, EventRow, IngestKeyRow))
+    for table in map(
+        _table,
+        (ChartBlobRow, PlanChartRow, RevisionRow, EventRow, IngestKeyRow, PlanSignalRow),
+    )
 }
 _INSERT = {name: insert(table) for name, table in _TABLES.items()}
 # Plain executemany everywhere, measured fastest: with RETURNING, SQLite goes row by row and
 # psycopg re-parses each large multi-row INSERT that SQLAlchemy builds.
 _INSERT_PLANS = insert(PLANS)
-COUNTED = ("plans", "revisions", "plan_charts", "chart_blobs", "ingest_keys", "events")
+COUNTED = (
+    "plans",
+    "revisions",
+    "plan_charts",
+    "chart_blobs",
+    "ingest_keys",
+    "events",
+    "plan_signals",
+)
 
 
 class ImportTx:

@@ -20,7 +20,15 @@ from coachplans.store.repository import charts_for
 from coachplans.store.tables import Base, IngestKeyRow, RevisionRow
 
 # Parents before children, so foreign keys hold at every insert.
-TABLES = ("chart_blobs", "plans", "plan_charts", "revisions", "ingest_keys", "events")
+TABLES = (
+    "chart_blobs",
+    "plans",
+    "plan_charts",
+    "revisions",
+    "ingest_keys",
+    "events",
+    "plan_signals",
+)
 SERIAL_TABLES = ("plans", "revisions", "events")
 Row = dict[str, Any]
 

@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError as _SAError
 from sqlalchemy.orm import Session, sessionmaker
 
 from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
+from coachplans.domain.signal_parser import normalize_ticker
+from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.errors import StorageUnavailable
 from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
@@ -26,6 +28,7 @@ from coachplans.store.tables import (
     EventRow,
     PlanChartRow,
     PlanRow,
+    PlanSignalRow,
     RevisionRow,
 )
 from coachplans.store.writes import PlanState, WriteTx
@@ -42,6 +45,7 @@ class PlanQuery:
     date_to: date | None = None
     coaches: tuple[str, ...] = ()
     text: str | None = None
+    ticker: str | None = None
     include_deleted: bool = False
     ascending: bool = False
     after: tuple[date, int] | None = None
@@ -168,6 +172,22 @@ class Repository:
         latest_dt = PlanRow.created_at.type.process_result_value(latest, self.engine.dialect)
         return Stats(plans, charts or 0, edits or 0, latest_dt)
 
+    def plan_texts(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of every plan ever posted, live or deleted, in id order after
+        ``after_id``: the input of a signals backfill."""
+        stmt = (
+            select(PlanRow.id, PlanRow.text)
+            .where(PlanRow.version > 0, PlanRow.id > after_id)
+            .order_by(PlanRow.id)
+            .limit(limit)
+        )
+        with self.read() as session:
+            return [(row[0], row[1]) for row in session.execute(stmt)]
+
+    def count_signals(self) -> int:
+        with self.read() as session:
+            return int(session.scalar(select(func.count()).select_from(PlanSignalRow)) or 0)
+
     def ping(self) -> None:
         with self.read() as session:
             session.execute(text("SELECT 1"))
@@ -196,6 +216,15 @@ def _list_stmt(query: PlanQuery) -> Select[PlanRow]:
     if query.text:
         pattern = "%" + _escape_like(query.text.lower()) + "%"
         stmt = stmt.where(func.lower(PlanRow.text).like(pattern, escape="\\"))
+    if query.ticker:
+        stmt = stmt.where(
+            select(PlanSignalRow.plan_id)
+            .where(
+                PlanSignalRow.plan_id == PlanRow.id,
+                PlanSignalRow.ticker == normalize_ticker(query.ticker),
+            )
+            .exists()
+        )
     if query.after is not None:
         after_date, after_id = query.after
         if query.ascending:
@@ -252,12 +281,49 @@ def charts_for(
     return {plan_id: tuple(refs) for plan_id, refs in out.items()}
 
 
+def signals_for(
+    executor: Session | Connection, plan_ids: Sequence[int]
+) -> dict[int, tuple[Signal, ...]]:
+    """Signals of the given plans, in order of first mention."""
+    if not plan_ids:
+        return {}
+    sig = PlanSignalRow
+    stmt = (
+        select(sig.plan_id, sig.ticker, sig.bias, sig.levels)
+        .where(sig.plan_id.in_(plan_ids))
+        .order_by(sig.plan_id, sig.position)
+    )
+    out: dict[int, list[Signal]] = {}
+    for plan_id, ticker, bias, levels in executor.execute(stmt):
+        out.setdefault(plan_id, []).append(Signal(ticker, Bias(bias), _levels(levels)))
+    return {plan_id: tuple(signals) for plan_id, signals in out.items()}
+
+
+def _levels(rows: list[dict[str, object]]) -> tuple[Level, ...]:
+    return tuple(
+        Level(LevelKind(str(row["kind"])), _float(row["low"]), _optional_float(row.get("high")))
+        for row in rows
+    )
+
+
+def _float(value: object) -> float:
+    assert isinstance(value, int | float)
+    return float(value)
+
+
+def _optional_float(value: object) -> float | None:
+    return None if value is None else _float(value)
+
+
 def _to_plans(session: Session, rows: Sequence[PlanRow]) -> list[Plan]:
-    charts = charts_for(session, [row.id for row in rows])
-    return [to_plan(row, charts.get(row.id, ())) for row in rows]
+    ids = [row.id for row in rows]
+    charts, signals = charts_for(session, ids), signals_for(session, ids)
+    return [to_plan(row, charts.get(row.id, ()), signals.get(row.id, ())) for row in rows]
 
 
-def to_plan(row: PlanRow | PlanState, charts: tuple[ChartRef, ...]) -> Plan:
+def to_plan(
+    row: PlanRow | PlanState, charts: tuple[ChartRef, ...], signals: tuple[Signal, ...] = ()
+) -> Plan:
     return Plan(
         id=row.id,
         coach=row.coach,
@@ -272,6 +338,7 @@ def to_plan(row: PlanRow | PlanState, charts: tuple[ChartRef, ...]) -> Plan:
         version=row.version,
         charts=charts,
         revision_count=row.version,
+        signals=signals,
     )
 
 

@@ -152,3 +152,19 @@ class EventRow(Base):
     trade_date: Mapped[date] = mapped_column(Date)
     revision: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlanSignalRow(Base):
+    """A signal read from the plan's live text (SPEC §3.5): one row per ticker, in order of
+    first mention, replaced whenever the text changes; ``levels`` holds
+    ``[{"kind", "low", "high"}]``."""
+
+    __tablename__ = "plan_signals"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticker: Mapped[str] = mapped_column(String(16), index=True)
+    bias: Mapped[str] = mapped_column(String(8))
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -13,12 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Source
+from coachplans.domain.signals import Signal
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
     IngestKeyRow,
     PlanChartRow,
     PlanRow,
+    PlanSignalRow,
     RevisionRow,
 )
 
@@ -68,6 +70,9 @@ _INSERT_EVENT = insert(_table(EventRow))
 _INSERT_KEY = insert(_table(IngestKeyRow))
 _INSERT_LINK = insert(_table(PlanChartRow))
 _INSERT_BLOB = insert(_table(ChartBlobRow))
+SIGNALS = _table(PlanSignalRow)
+_INSERT_SIGNALS = insert(SIGNALS)
+_DELETE_SIGNALS = delete(SIGNALS).where(SIGNALS.c.plan_id == bindparam("_plan_id"))
 _SLOT_VALUES = ("coach", "trade_date", "text", "author", "created_at", "deleted_at", "version")
 
 
@@ -183,6 +188,18 @@ class WriteTx:
                 ],
             )
 
+    def replace_signals(self, plan_id: int, signals: Sequence[Signal], had_any: bool) -> None:
+        """Store the signals of the plan's new text in place of the old ones."""
+        if had_any:
+            self.conn.execute(_DELETE_SIGNALS, {"_plan_id": plan_id})
+        if signals:
+            self.conn.execute(_INSERT_SIGNALS, signal_rows(plan_id, signals))
+
+    def signals_of(self, plan_id: int) -> tuple[Signal, ...]:
+        from coachplans.store.repository import signals_for
+
+        return signals_for(self.conn, [plan_id]).get(plan_id, ())
+
     def charts_of(self, plan_id: int) -> tuple[ChartRef, ...]:
         from coachplans.store.repository import charts_for
 
@@ -235,3 +252,20 @@ def chart_json(chart: ChartRef) -> dict[str, Any]:
         "filename": chart.filename,
         "source_url": chart.source_url,
     }
+
+
+def signal_rows(plan_id: int, signals: Sequence[Signal]) -> list[dict[str, Any]]:
+    """``plan_signals`` rows of one plan, in order."""
+    return [
+        {
+            "plan_id": plan_id,
+            "position": position,
+            "ticker": signal.ticker,
+            "bias": signal.bias.value,
+            "levels": [
+                {"kind": level.kind.value, "low": level.low, "high": level.high}
+                for level in signal.levels
+            ],
+        }
+        for position, signal in enumerate(signals)
+    ]

@@ -38,6 +38,9 @@ MAX_PAGE = 1000
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+TICKER_PATTERN = r"^[A-Za-z0-9./-]{1,15}$"
+
+
 def plan_etag(plan: Plan) -> str:
     return f'"plan-{plan.id}-v{plan.version}"'
 
@@ -87,6 +90,13 @@ async def list_plans(
     date_to: Annotated[str | None, Query(alias="to", max_length=64)] = None,
     coach: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 - FastAPI copies it
     q: Annotated[str | None, Query(max_length=200)] = None,
+    ticker: Annotated[
+        str | None,
+        Query(
+            pattern=TICKER_PATTERN,
+            description="Only plans with a signal for this ticker (any case), e.g. NVDA",
+        ),
+    ] = None,
     include_deleted: bool = False,
     order: Literal["asc", "desc"] = "desc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
@@ -99,6 +109,7 @@ async def list_plans(
         date_to=parse_date(date_to) if date_to else None,
         coaches=_coach_filter(request, coach),
         text=q.strip() or None if q else None,
+        ticker=ticker,
         include_deleted=include_deleted,
         ascending=ascending,
         after=decode_cursor(cursor, ascending) if cursor else None,

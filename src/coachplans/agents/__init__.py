@@ -1,0 +1,46 @@
+"""coachplans for LangGraph / TradingAgents (SPEC §8). Needs the ``agents`` extra
+(``pip install 'coachplans[agents]'``: langchain-core and langgraph); nothing else in
+coachplans imports this package.
+
+- ``create_coach_node`` / ``create_coach_nodes`` / ``add_coach_nodes``: nodes writing
+  ``coach_<x>_report`` for ``company_of_interest`` on ``trade_date``;
+- ``coach_plans_tool`` / ``make_coach_plans_tool``: a ``@tool`` answering with plans as text;
+- ``flat_plan_state``: the flat ``coach_<x>_plan`` / ``coach_<x>_charts`` dict of older graphs;
+- ``consensus_report``: who is bullish or bearish on a ticker, and their levels, without an LLM;
+- ``post_decision``: the run's decision to a Discord webhook.
+
+Plans are data: pass them to a model as message content, never as prompt template text.
+"""
+
+from coachplans.agents.consensus import consensus_report
+from coachplans.agents.nodes import (
+    ROSTER,
+    add_coach_nodes,
+    create_coach_node,
+    create_coach_nodes,
+    node_name,
+)
+from coachplans.agents.reports import coach_report
+from coachplans.agents.tools import (
+    coach_plans_tool,
+    flat_plan_state,
+    make_coach_plans_tool,
+    plans_text,
+)
+from coachplans.agents.webhook import WebhookError, post_decision
+
+__all__ = [
+    "ROSTER",
+    "WebhookError",
+    "add_coach_nodes",
+    "coach_plans_tool",
+    "coach_report",
+    "consensus_report",
+    "create_coach_node",
+    "create_coach_nodes",
+    "flat_plan_state",
+    "make_coach_plans_tool",
+    "node_name",
+    "plans_text",
+    "post_decision",
+]
