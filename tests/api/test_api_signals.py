@@ -62,12 +62,13 @@ async def test_filter_normalises_like_the_parser(
 ) -> None:
     btc = seed(service, "d", "$btc long above 67,000")
     es = seed(service, "i", "/ES support 5,850")
-    for ticker, plan in (("BTC", btc), ("btc-usd", btc), ("/es", es), ("ES", es)):
+    cases = (("BTC", btc), ("btc-usd", btc), ("/es", es), ("ES", es), ("$btc", btc), ("%24ES", es))
+    for ticker, plan in cases:
         response = await client.get(f"/api/v1/plans?ticker={ticker}")
         assert [p["id"] for p in response.json()["plans"]] == [plan.id], ticker
 
 
-@pytest.mark.parametrize("bad", ["", "N%20VDA", "A" * 16, "NVDA;", "$NVDA", "%C3%A9"])
+@pytest.mark.parametrize("bad", ["", "N%20VDA", "A" * 16, "NVDA;", "$$NVDA", "NV$DA", "%C3%A9"])
 async def test_bad_ticker_is_400(client: httpx.AsyncClient, bad: str) -> None:
     response = await client.get(f"/api/v1/plans?ticker={bad}")
     assert response.status_code == 400, response.text

@@ -38,7 +38,7 @@ MAX_PAGE = 1000
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-TICKER_PATTERN = r"^[A-Za-z0-9./-]{1,15}$"
+TICKER_PATTERN = r"^\$?[A-Za-z0-9./-]{1,15}$"
 
 
 def plan_etag(plan: Plan) -> str:
