@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -13,9 +12,9 @@ import pytest
 import yaml
 
 from coachplans.cli import build_parser, main, mask_url, overrides_from, separate_mock_database
-from coachplans.logging import clear_secrets
-from coachplans.settings import LEGACY_ENV, TOP_LEVEL_ENV, load_settings
+from coachplans.settings import load_settings
 from coachplans.store.migrate import head
+from live_server import isolate_settings_env, restored_logging
 
 DISCORD_SECRET = "discord-SECRET-token-1"
 API_SECRET = "api-SECRET-token-2"
@@ -24,26 +23,12 @@ DB_SECRET = "db-SECRET-pass-3"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in [*LEGACY_ENV, *TOP_LEVEL_ENV]:
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith("COACHPLANS_"):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    isolate_settings_env(monkeypatch, tmp_path)
 
 
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
-    """Commands configure the root logger; put it back so later tests are unaffected."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    clear_secrets()
+    yield from restored_logging()
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from api_support import AUTH, DAY, DAY_TEXT, LiveServer, each, seed
+from api_support import AUTH, DAY, DAY_TEXT, each, seed
 
 from coachplans.api.app import create_app
 from coachplans.domain.plans import Actor, Source
 from coachplans.runtime import BotState, build_service
 from coachplans.service import PlanService
 from coachplans.settings import Settings
+from live_server import LiveServer
 
 pytestmark = pytest.mark.slow
 STREAM = "/api/v1/events/stream"

@@ -210,40 +210,6 @@ def free_port() -> int:
         return port
 
 
-class LiveServer:
-    """uvicorn on 127.0.0.1 and a free port, in a background thread with its own loop."""
-
-    def __init__(self, application: Any):
-        import uvicorn
-
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            application, log_config=None, access_log=False, lifespan="on",
-            timeout_graceful_shutdown=2,
-        )  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def start(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.sock.close()
-
-
 def no_wait_policy(sleeper: RecordingSleep, **options: Any) -> RetryPolicy:
     return RetryPolicy(sleep=sleeper, async_sleep=sleeper.asleep, **options)
 

@@ -16,7 +16,6 @@ from client_support import (
     Factory,
     FakeClock,
     FakeServer,
-    LiveServer,
     RecordingSleep,
     Target,
     frozen_now,
@@ -28,6 +27,7 @@ from coachplans.client import AsyncEnhancedWebhookClient, EnhancedWebhookClient
 from coachplans.runtime import BotState, build_service
 from coachplans.service import PlanService
 from coachplans.settings import Settings, load_settings
+from live_server import LiveServer
 
 CONTRACT_MODES = ["asgi-async", "live-sync", "live-async"]
 
