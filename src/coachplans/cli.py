@@ -14,7 +14,8 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import SecretStr
+from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from coachplans import __version__
@@ -312,34 +314,36 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _upgrade(args: argparse.Namespace) -> int:
+@contextmanager
+def _database(args: argparse.Namespace) -> Iterator[tuple[Settings, Engine]]:
+    """Settings from the flags, logging started, and an engine disposed of afterwards."""
     from coachplans.store.engine import make_engine
-    from coachplans.store.migrate import current, upgrade
 
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
     engine = make_engine(settings.database.effective_url)
     try:
-        upgrade(engine)
-        revision = current(engine)
+        yield settings, engine
     finally:
         engine.dispose()
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from coachplans.store.migrate import current, upgrade
+
+    with _database(args) as (settings, engine):
+        upgrade(engine)
+        revision = current(engine)
     url = mask_url(settings.database.effective_url)
     sys.stdout.write(f"database: {url}\nrevision: {revision} (head)\n")
     return 0
 
 
 def _current(args: argparse.Namespace) -> int:
-    from coachplans.store.engine import make_engine
     from coachplans.store.migrate import current, head
 
-    settings = settings_from(args, run_bot=False)
-    _start_logging(settings)
-    engine = make_engine(settings.database.effective_url)
-    try:
+    with _database(args) as (settings, engine):
         revision = current(engine)
-    finally:
-        engine.dispose()
     url = mask_url(settings.database.effective_url)
     sys.stdout.write(f"database: {url}\nrevision: {_describe_revision(revision, head())}\n")
     return 0
@@ -391,16 +395,10 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from coachplans.store.engine import make_engine
     from coachplans.transfer.export import STDOUT, run_export
 
-    settings = settings_from(args, run_bot=False)
-    _start_logging(settings)
-    engine = make_engine(settings.database.effective_url)
-    try:
+    with _database(args) as (_settings, engine):
         report = run_export(engine, args.output)
-    finally:
-        engine.dispose()
     # With the export on stdout, the report goes to stderr so the data stays clean.
     _report(report, args.json, sys.stderr if args.output == STDOUT else sys.stdout)
     return 0

@@ -9,8 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
@@ -28,7 +27,13 @@ from coachplans.client.compat_core import (
 )
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.retry import RetryPolicy
-from coachplans.client.runners import AsyncRunner, SyncRunner, http_options
+from coachplans.client.runners import (
+    AsyncClosesHttp,
+    AsyncRunner,
+    ClosesHttp,
+    SyncRunner,
+    http_options,
+)
 
 log = logging.getLogger("coachplans.client")
 DEFAULT_URL = "http://localhost:5000"
@@ -93,7 +98,7 @@ class _CompatBase:
         return removed
 
 
-class EnhancedWebhookClient(_CompatBase):
+class EnhancedWebhookClient(ClosesHttp, _CompatBase):
     """The old system's caching client, rebuilt: thread-safe LRU+TTL cache with ETag
     revalidation, retries with backoff on transient failures, counters that mean what they
     say. ``mock=True`` answers with the mock plans offline (no server, no network)."""
@@ -144,19 +149,8 @@ class EnhancedWebhookClient(_CompatBase):
             log.exception("get_server_metrics failed unexpectedly")
             return {"error": f"{type(exc).__name__}: {exc}"}
 
-    def close(self) -> None:
-        self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class AsyncEnhancedWebhookClient(_CompatBase):
+class AsyncEnhancedWebhookClient(AsyncClosesHttp, _CompatBase):
     """``EnhancedWebhookClient`` for asyncio: the same behaviour, coroutine methods
     (``get_metrics`` and ``clear_cache`` do no I/O and stay plain methods)."""
 
@@ -200,17 +194,6 @@ class AsyncEnhancedWebhookClient(_CompatBase):
         except Exception as exc:
             log.exception("get_server_metrics failed unexpectedly")
             return {"error": f"{type(exc).__name__}: {exc}"}
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 def create_client(

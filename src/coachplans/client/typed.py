@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
-from types import TracebackType
 from typing import Any, Literal, Self
 
 import httpx
@@ -18,7 +17,13 @@ from coachplans.client.compat_core import DateLike
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.models import Coach, Health, Plan, PlanPage, Revision
 from coachplans.client.retry import RetryPolicy
-from coachplans.client.runners import AsyncRunner, SyncRunner, http_options
+from coachplans.client.runners import (
+    AsyncClosesHttp,
+    AsyncRunner,
+    ClosesHttp,
+    SyncRunner,
+    http_options,
+)
 from coachplans.client.typed_core import MAX_PAGE, ChartFile, IfMatch, TypedCore
 
 DEFAULT_URL = "http://localhost:5000"
@@ -86,7 +91,7 @@ class _TypedBase:
         return {"api": self._metrics.api()}
 
 
-class CoachPlansClient(_TypedBase):
+class CoachPlansClient(ClosesHttp, _TypedBase):
     """Typed, synchronous. ``CoachPlansClient.mock()`` answers offline with the mock plans."""
 
     @classmethod
@@ -168,19 +173,8 @@ class CoachPlansClient(_TypedBase):
         operation = self._core.change_plan("POST", plan_id, "/restore", if_match)
         return drive(operation, self._runner.send)
 
-    def close(self) -> None:
-        self._http.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class AsyncCoachPlansClient(_TypedBase):
+class AsyncCoachPlansClient(AsyncClosesHttp, _TypedBase):
     """``CoachPlansClient`` for asyncio: the same methods, as coroutines."""
 
     @classmethod
@@ -257,14 +251,3 @@ class AsyncCoachPlansClient(_TypedBase):
     async def restore_plan(self, plan_id: int, *, if_match: IfMatch = None) -> Plan:
         operation = self._core.change_plan("POST", plan_id, "/restore", if_match)
         return await drive_async(operation, self._runner.send)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
