@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -262,3 +263,53 @@ def test_usage_errors_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--port", "abc"]) == 2
     assert main(["--help"]) == 0
     assert "serve" in capsys.readouterr().out
+
+
+# --- the bot alone --------------------------------------------------------------------------
+
+
+def test_serve_and_bot_help_describe_the_bot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--help"]) == 0
+    serve_help = " ".join(capsys.readouterr().out.split())
+    assert "Discord bot" in serve_help and "DISCORD_BOT_TOKEN" in serve_help
+    assert "--no-bot" in serve_help
+    assert main(["bot", "--help"]) == 0
+    assert "run the Discord bot only (no API)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_bot_without_a_token_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bot"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coachplans: ") and "DISCORD_BOT_TOKEN" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("flag", "hint"), [("--mock", "use `coachplans serve --mock`"), ("--no-bot", "nothing to run")]
+)
+def test_bot_refuses_flags_that_leave_no_bot(
+    flag: str, hint: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", DISCORD_SECRET)
+    assert main(["bot", flag]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("coachplans: ") and err.count("\n") == 1
+    assert hint in err
+
+
+def test_bot_that_cannot_reach_discord_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        monkeypatch.setenv("DISCORD_BOT_TOKEN", DISCORD_SECRET)
+        monkeypatch.setenv(
+            "COACHPLANS_DISCORD__API_BASE", f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10"
+        )
+        monkeypatch.setenv("RECONNECT_ATTEMPTS", "1")
+        monkeypatch.setenv("RECONNECT_DELAY_SECONDS", "0.01")
+        assert main(["bot", "--database-url", sqlite_url(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "coachplans: the Discord bot could not run (see the log above)"
+    assert "gave up after 2 failed starts" in err
+    assert DISCORD_SECRET not in err

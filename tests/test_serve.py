@@ -10,15 +10,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from coachplans.bot import runner
 from coachplans.runtime import BotState, build_service
-from coachplans.serve import ServeError, bind_socket, serve_api, warn_if_exposed
+from coachplans.serve import ServeError, bind_socket, runs_discord_bot, serve_api, warn_if_exposed
 from coachplans.settings import LEGACY_ENV, Settings, load_settings
 
 pytestmark = pytest.mark.slow
@@ -139,16 +140,41 @@ def test_open_event_stream_does_not_hold_up_shutdown(tmp_path: Path, servers: li
     assert "Traceback" not in server.output()
 
 
-def test_serve_with_token_serves_api_without_bot(tmp_path: Path, servers: list[Server]) -> None:
-    server = Server(tmp_path, "serve", env=clean_env(DISCORD_BOT_TOKEN="not-a-real-token-123"))
-    servers.append(server)
-    bot = server.wait_healthy()["components"]["discord_bot"]
-    assert bot["status"] == "disconnected"
-    assert server.get("/api/coach-plans/all").json() == {}
-    assert server.stop(signal.SIGTERM) == 0
+def test_serve_keeps_serving_while_discord_is_unreachable(
+    tmp_path: Path, servers: list[Server]
+) -> None:
+    """The bot retries a refused connection (a closed loopback port stands for Discord); the
+    API serves meanwhile and SIGTERM ends the wait between retries."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+        api_base = f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10"
+        env = clean_env(
+            DISCORD_BOT_TOKEN="not-a-real-token-123",
+            COACHPLANS_DISCORD__API_BASE=api_base,
+            RECONNECT_DELAY_SECONDS="60",
+        )
+        server = Server(tmp_path, "serve", env=env)
+        servers.append(server)
+        server.wait_healthy()
+        bot = wait_for_bot(server, lambda detail: "ClientConnectorError" in detail)
+        assert bot["status"] == "disconnected"
+        assert server.get("/api/coach-plans/all").json() == {}
+        started = time.monotonic()
+        assert server.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 5  # not the minute-long retry wait
     output = server.output()
-    assert "Discord bot is not available in this build" in output
+    assert "retrying the Discord connection" in output
     assert "not-a-real-token-123" not in output
+
+
+def wait_for_bot(server: Server, check: Callable[[str], bool]) -> dict[str, Any]:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        bot: dict[str, Any] = server.get("/health").json()["components"]["discord_bot"]
+        if check(bot.get("detail", "")):
+            return bot
+        time.sleep(0.2)
+    pytest.fail(f"the bot never reached the expected state:\n{server.output()}")
 
 
 def test_api_command_reports_bot_disabled(tmp_path: Path, servers: list[Server]) -> None:
@@ -222,6 +248,49 @@ async def test_serve_api_seeds_mock_plans_and_stops_on_the_event(tmp_path: Path)
     assert {p.coach for p in service.plans_for_date(service.today())} == {"d", "i", "s", "n"}
     stop.set()
     await asyncio.wait_for(task, STOP_TIMEOUT)
+
+
+async def test_a_crashing_bot_task_leaves_the_api_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def crash(*args: Any, **kwargs: Any) -> runner.BotOutcome:
+        raise RuntimeError("boom in the bot task")
+
+    monkeypatch.setattr(runner, "run_bot", crash)
+    settings = load_settings(
+        discord={"token": "unused-token", "api_base": "http://127.0.0.1:9/api/v10"},
+        database={"url": f"sqlite:///{tmp_path / 'plans.db'}"},
+        api={"port": free_port()},
+    )
+    bot_state, stop = BotState(), asyncio.Event()
+    task = asyncio.create_task(
+        serve_api(settings, build_service(settings), bot_state, stop=stop, handle_signals=False)
+    )
+    base = f"http://127.0.0.1:{settings.api.port}"
+    await wait_for_health(base, task)
+    for _ in range(100):
+        if bot_state.detail == "the bot task crashed (see the log)":
+            break
+        await asyncio.sleep(0.02)
+    async with httpx.AsyncClient(base_url=base) as client:
+        health = (await client.get("/health")).json()
+        assert (await client.get("/api/coach-plans/all")).status_code == 200
+    assert health["status"] == "degraded"
+    assert health["components"]["discord_bot"] == {
+        "status": "disconnected",
+        "detail": "the bot task crashed (see the log)",
+    }
+    assert "boom in the bot task" in caplog.text
+    stop.set()
+    await asyncio.wait_for(task, STOP_TIMEOUT)
+
+
+def test_the_real_bot_runs_only_with_a_token_outside_mock_mode() -> None:
+    token = {"token": "a-token"}
+    assert runs_discord_bot(load_settings(discord=token))
+    assert not runs_discord_bot(load_settings(discord=token, run_bot=False))
+    assert not runs_discord_bot(load_settings(discord=token, mock={"enabled": True}))
+    assert not runs_discord_bot(load_settings(mock={"enabled": True}))
 
 
 async def test_serve_api_refuses_a_taken_port(tmp_path: Path) -> None:

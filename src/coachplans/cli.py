@@ -1,5 +1,5 @@
-"""The ``coachplans`` command line: serve, api, config show, db upgrade/current/copy, import,
-export.
+"""The ``coachplans`` command line: serve, api, bot, config show, db upgrade/current/copy,
+import, export.
 
 Every command builds the settings once from its flags (highest priority), the environment and
 an optional YAML file. Invalid settings print one line ``coachplans: <message>`` to stderr and
@@ -51,8 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common_flags()
-    _leaf(commands, "serve", "run the API and the Discord bot in one process", _serve, common)
+    _leaf(
+        commands,
+        "serve",
+        "run the API and the Discord bot in one process (the bot needs DISCORD_BOT_TOKEN; "
+        "--no-bot serves the API alone; --mock simulates the bot); the API keeps serving "
+        "whatever happens to the bot",
+        _serve,
+        common,
+    )
     _leaf(commands, "api", "run the API only (no bot)", _api, common)
+    _leaf(
+        commands,
+        "bot",
+        "run the Discord bot only (no API); exits 1 when Discord rejects the token or the "
+        "Message Content intent",
+        _bot,
+        common,
+    )
     config = commands.add_parser("config", help="inspect the settings")
     config_commands = config.add_subparsers(dest="action", required=True, metavar="ACTION")
     _leaf(config_commands, "show", "print the effective settings, secrets masked", _show, common)
@@ -302,9 +318,40 @@ def _announce_bot(settings: Settings, bot_state: Any) -> None:
         log.info("Discord bot disabled; serving the API only")
         bot_state.set("disabled")
     elif not settings.mock.enabled:
-        detail = "the Discord bot is not available in this build"
-        log.warning("%s; serving the API only", detail)
-        bot_state.set("disconnected", detail)
+        bot_state.set("disconnected", "connecting to Discord")
+
+
+class BotNotRunning(CoachPlansError):
+    """The bot run alone could not run (rejected token, missing intent, gave up retrying)."""
+
+
+def _bot(args: argparse.Namespace) -> int:
+    if args.no_bot:
+        raise ConfigError("`coachplans bot` runs only the bot: --no-bot leaves nothing to run")
+    settings = settings_from(args, run_bot=True)
+    if settings.mock.enabled:
+        raise ConfigError(
+            "mock mode has no Discord bot to run alone: use `coachplans serve --mock`"
+        )
+    return _run_bot_alone(settings)
+
+
+def _run_bot_alone(settings: Settings) -> int:
+    from coachplans.bot.runner import BotOutcome, describe
+    from coachplans.runtime import BotState, build_service
+    from coachplans.serve import serve_bot
+
+    _start_logging(settings)
+    log.info(
+        "coachplans %s starting the Discord bot alone: database %s",
+        __version__,
+        mask_url(settings.database.effective_url),
+    )
+    service = build_service(settings)  # migrates the schema on start
+    outcome = asyncio.run(serve_bot(settings, service, BotState()))
+    if outcome is not BotOutcome.STOPPED:
+        raise BotNotRunning(describe(outcome))
+    return 0
 
 
 def _show(args: argparse.Namespace) -> int:

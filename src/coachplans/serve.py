@@ -1,9 +1,14 @@
-"""Run the API on uvicorn inside the running event loop, next to the (mock) bot.
+"""Run the API on uvicorn inside the running event loop, next to the Discord bot (or the
+mock one), and run the bot alone.
 
 Shutdown is ours, not uvicorn's: SIGINT/SIGTERM set one ``stop`` event that ends the server
 (stop accepting, finish in-flight requests) and every background task, and :func:`serve_api`
 returns normally, so the process exits 0. (uvicorn's own handler re-raises the signal after its
 graceful shutdown, which would end the process with a non-zero status.)
+
+The bot runs as a task beside uvicorn; whatever happens to it (a rejected token, a missing
+intent, a crash) is logged and shown in /health, and the API keeps serving. On shutdown the
+same ``stop`` event closes the bot before the process exits.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -22,6 +27,9 @@ from coachplans.errors import CoachPlansError
 from coachplans.runtime import BotState
 from coachplans.service import PlanService
 from coachplans.settings import Settings
+
+if TYPE_CHECKING:
+    from coachplans.bot.runner import BotOutcome
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +60,8 @@ async def serve_api(
     """Serve until ``stop`` is set (or SIGINT/SIGTERM when ``handle_signals``).
 
     In mock mode the database is seeded first and, when the bot is on, a simulated bot runs
-    beside the API. Raises :class:`ServeError` when the server cannot start.
+    beside the API; otherwise, with the bot on and a token, the Discord bot runs beside it.
+    Raises :class:`ServeError` when the server cannot start.
     """
     stop = stop or asyncio.Event()
     sock = bind_socket(settings.api.host, settings.api.port)
@@ -60,6 +69,7 @@ async def serve_api(
         warn_if_exposed(settings)
         background = await _start_mock(settings, service, bot_state, stop)
         server = _Server(_uvicorn_config(settings, service, bot_state, stop))
+        background += _start_bot(settings, service, bot_state, stop)
         with _signal_handlers(stop, server, enabled=handle_signals):
             await _run(server, sock, stop, background)
     finally:
@@ -162,15 +172,67 @@ async def _finish(tasks: list[asyncio.Task[Any]]) -> None:
             log.error("background task failed", exc_info=result)
 
 
+async def serve_bot(
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    *,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+) -> BotOutcome:
+    """The Discord bot alone (no API) until ``stop`` or SIGINT/SIGTERM, or until it cannot run."""
+    from coachplans.bot.runner import BotOutcome, run_bot
+
+    stop = stop or asyncio.Event()
+    with _signal_handlers(stop, None, enabled=handle_signals):
+        outcome = await run_bot(settings, service, bot_state, stop)
+    if outcome is BotOutcome.STOPPED:
+        log.info("coachplans bot stopped")
+    return outcome
+
+
+def runs_discord_bot(settings: Settings) -> bool:
+    """The real bot runs unless it is off, mock mode simulates it, or there is no token."""
+    return settings.run_bot and not settings.mock.enabled and settings.discord.token is not None
+
+
+def _start_bot(
+    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+) -> list[asyncio.Task[Any]]:
+    if not runs_discord_bot(settings):
+        return []
+    log.info("starting the Discord bot beside the API")
+    task = _bot_beside_api(settings, service, bot_state, stop)
+    return [asyncio.create_task(task, name="discord-bot")]
+
+
+async def _bot_beside_api(
+    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+) -> None:
+    """Never raises: a bot that cannot run is logged and shown in /health; the API serves on."""
+    from coachplans.bot.runner import BotOutcome, run_bot
+
+    try:
+        outcome = await run_bot(settings, service, bot_state, stop)
+    except Exception:
+        log.exception("the Discord bot task crashed; the API keeps serving")
+        bot_state.set("disconnected", "the bot task crashed (see the log)")
+        return
+    if outcome is not BotOutcome.STOPPED:
+        log.warning("the Discord bot is not running (%s); the API keeps serving", outcome.value)
+
+
 @contextlib.contextmanager
-def _signal_handlers(stop: asyncio.Event, server: _Server, *, enabled: bool) -> Iterator[None]:
+def _signal_handlers(
+    stop: asyncio.Event, server: _Server | None, *, enabled: bool
+) -> Iterator[None]:
     """First SIGINT/SIGTERM: graceful stop. A second one: stop waiting for connections."""
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
 
     def on_signal(sig: signal.Signals) -> Callable[[], None]:
         def handle() -> None:
-            if stop.is_set():
+            if stop.is_set() and server is not None:
                 log.warning("second %s: not waiting for open connections", sig.name)
                 server.force_exit = True
             else:

@@ -307,6 +307,19 @@ class PlanService:
     def stats(self) -> Stats:
         return self.repo.stats()
 
+    def plan_for_message(self, message_id: int) -> Plan | None:
+        """The plan (live or deleted) a Discord message carried, while that message is still
+        its latest post; None otherwise. For raw message edit/delete events."""
+        return self.repo.get_by_message_id(message_id)
+
+    def plans_by_author(self, author_id: int, trade_date: date) -> list[Plan]:
+        """Live plans of one date posted by this Discord user, in roster order."""
+        return [plan for plan in self.plans_for_date(trade_date) if plan.author_id == author_id]
+
+    def bot_cursors(self) -> dict[int, int]:
+        """Discord channel id -> the newest message id the bot has processed there."""
+        return self.repo.bot_cursors()
+
     # -- maintenance ----------------------------------------------------------------------
 
     def backfill_signals(self, batch: int = 500) -> int:
@@ -324,6 +337,11 @@ class PlanService:
 
     def count_signals(self) -> int:
         return self.repo.count_signals()
+
+    def advance_bot_cursor(self, channel_id: int, message_id: int) -> bool:
+        """Record that the bot processed ``message_id`` in a channel; the cursor only moves
+        forward. True when it moved."""
+        return self.repo.advance_bot_cursor(channel_id, message_id, self._clock())
 
     def ping(self) -> None:
         self.repo.ping()

@@ -90,6 +90,15 @@ class DiscordSettings(_Section):
     reconnect_delay_seconds: float = Field(default=5.0, ge=0)
     max_chart_attachments: int = Field(default=10, ge=0, le=10)
     max_chart_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    download_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Slash commands are synced on start: to these guilds (at once) or, when empty, globally
+    # (Discord may take up to an hour to show global changes).
+    guild_ids: list[int] = Field(default_factory=list)
+    sync_commands: bool = True
+    # Discord's HTTP API base with its version, e.g. ``http://nirn:8080/api/v10`` for an HTTP
+    # proxy that pools rate limits (nirn-proxy); the gateway URL is then asked of it too.
+    # None is Discord itself.
+    api_base: str | None = None
 
 
 class DatabaseSettings(_Section):

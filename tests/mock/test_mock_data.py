@@ -1,8 +1,8 @@
-"""Mock mode: real PNG charts, realistic plans, seeding through the service, the mock bot."""
+"""Mock mode: real PNG charts, realistic plans, seeding through the service (the simulated
+bot is tested in test_mock_bot.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import date
 
@@ -12,7 +12,6 @@ from PIL import Image
 from coachplans.errors import ValidationFailed
 from coachplans.mock import (
     MockDataProvider,
-    MockDiscordBot,
     populate_mock_data,
     recent_dates,
     render_chart,
@@ -100,30 +99,3 @@ def test_seed_recent_seeds_each_date(sqlite_service: PlanService) -> None:
     assert len(reports) == 3
     assert reports[-1]["date"] == sqlite_service.today().isoformat()
     assert all(r["successful"] == 4 for r in reports)
-
-
-def test_mock_bot_post_edit_delete(sqlite_service: PlanService) -> None:
-    bot = MockDiscordBot(sqlite_service)
-    assert bot.status == "mock"
-    posted = bot.post("d")
-    assert posted.plan.charts
-    edited = bot.edit("D", "new text for today")
-    assert edited.plan.text == "new text for today"
-    assert edited.plan.version == 2
-    bot.delete("coach_d")
-    assert sqlite_service.get_plan("d", sqlite_service.today()) is None
-    assert len(sqlite_service.revisions(posted.plan.id)) == 3
-
-
-async def test_mock_bot_run_acts_and_stops(sqlite_service: PlanService) -> None:
-    bot = MockDiscordBot(sqlite_service, rng_seed=3)
-    stop = asyncio.Event()
-    task = asyncio.create_task(bot.run(0.01, stop))
-    for _ in range(200):
-        if bot.actions >= 2:
-            break
-        await asyncio.sleep(0.01)
-    stop.set()
-    await asyncio.wait_for(task, 5)
-    assert bot.actions >= 2
-    assert sqlite_service.plans_for_date(sqlite_service.today())

@@ -31,6 +31,7 @@ TABLES = {
     "ingest_keys",
     "events",
     "plan_signals",
+    "bot_cursors",
 }
 
 
@@ -78,7 +79,7 @@ def _diff(engine: Engine) -> list[object]:
 
 
 def test_head_is_a_single_known_revision() -> None:
-    assert head() == "0003"
+    assert head() == "0004"
 
 
 def test_upgrade_from_empty_reaches_head(empty_engine: Engine) -> None:

@@ -26,6 +26,8 @@ def test_copy_there_and_back(
     """SQLite -> db_url (SQLite or PostgreSQL) -> SQLite: the same rows all the way."""
     source = f"sqlite:///{tmp_path / 'source.db'}"
     populate(source, old_db)
+    with opened(source) as service:
+        service.advance_bot_cursor(2001, 1_300_000_000_000_000_123)
     report = copy(capsys, source, db_url)
     assert report["verified"] is True
     tables = report["tables"]
@@ -43,6 +45,8 @@ def test_copy_there_and_back(
         assert after.events_after(0, 100) == before.events_after(0, 100)
         old, new = before.get_plan("d", DAY), after.get_plan("d", DAY)
         assert new == old  # ids included
+        # The bot's catch-up position moves with the data.
+        assert after.bot_cursors() == {2001: 1_300_000_000_000_000_123}
         assert after.revisions(new.id) == before.revisions(old.id)
         # The id sequences continue after the copied ids.
         fresh = after.post_plan(
@@ -98,7 +102,7 @@ def test_copy_refuses_a_source_that_is_not_migrated(
     status, _, err = run_cli(
         capsys, "db", "copy", "--from", f"sqlite:///{old}", "--to", f"sqlite:///{tmp_path / 'n.db'}"
     )
-    assert status == 1 and "schema 0001, not 0003" in err
+    assert status == 1 and "schema 0001, not 0004" in err
 
 
 def test_copy_rolls_back_when_counts_differ(

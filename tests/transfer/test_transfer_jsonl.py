@@ -30,7 +30,7 @@ def test_export_import_export_is_identical(
     first = export(capsys, source, tmp_path / "first.jsonl")
     header = json.loads(first[0])
     assert header["format"] == "coachplans-export" and header["version"] == 1
-    assert header["schema"] == "0003"
+    assert header["schema"] == "0004"
     assert header["counts"]["plans"] == 8 and header["counts"]["blobs"] == 2
     assert json.loads(first[-1]) == {"type": "end", "counts": {"plans": 8, "blobs": 2}}
 

@@ -71,7 +71,7 @@ def _link(engine: Engine, position: int, sha: str | None, url: str | None) -> No
 def test_upgrade_from_0001_keeps_data_and_allows_links(engine_0001: Engine) -> None:
     _seed_0001(engine_0001)
     upgrade(engine_0001)
-    assert current(engine_0001) == "0003"
+    assert current(engine_0001) == "0004"
     with engine_0001.connect() as conn:
         assert conn.execute(text("SELECT sha256 FROM plan_charts")).scalars().all() == [SHA]
     _link(engine_0001, 1, None, "https://cdn.example/old.png")
@@ -85,7 +85,7 @@ def test_downgrade_refuses_to_drop_external_links(engine_0001: Engine) -> None:
     _link(engine_0001, 1, None, "https://cdn.example/old.png")
     with pytest.raises(RuntimeError, match="1 chart links are external"):
         _downgrade(engine_0001, "0001")
-    assert current(engine_0001) == "0003"
+    assert current(engine_0001) == "0004"
     with engine_0001.begin() as conn:
         conn.execute(text("DELETE FROM plan_charts WHERE sha256 IS NULL"))
     _downgrade(engine_0001, "0001")

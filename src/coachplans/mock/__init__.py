@@ -1,5 +1,6 @@
 """Mock mode: realistic plans with locally drawn charts, seeded through the service, and a
-simulated bot. No Discord, no network."""
+simulated bot whose coaches send Discord commands to an offline PlanBot. No Discord, no
+network."""
 
 from coachplans.mock.bot import MockDiscordBot
 from coachplans.mock.charts import render_chart

@@ -28,6 +28,7 @@ TABLES = (
     "ingest_keys",
     "events",
     "plan_signals",
+    "bot_cursors",  # so a copied database lets the bot catch up from where it was
 )
 SERIAL_TABLES = ("plans", "revisions", "events")
 Row = dict[str, Any]

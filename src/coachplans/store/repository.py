@@ -21,6 +21,7 @@ from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Sou
 from coachplans.domain.signal_parser import normalize_ticker
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.errors import StorageUnavailable
+from coachplans.store import cursors
 from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
 from coachplans.store.tables import (
@@ -123,6 +124,19 @@ class Repository:
                 return None
             return _first(_to_plans(session, [row]))
 
+    def get_by_message_id(self, message_id: int) -> Plan | None:
+        """The plan (live or deleted) whose latest post came from this Discord message; None
+        once a later post to its slot replaced it, or when the message carried no plan. Should
+        two slots name the message, the live one wins, then the newer row."""
+        stmt = (
+            select(PlanRow)
+            .where(PlanRow.source_message_id == message_id, PlanRow.version > 0)
+            .order_by(PlanRow.deleted_at.is_not(None), PlanRow.id.desc())
+            .limit(1)
+        )
+        with self.read() as session:
+            return _first(_to_plans(session, session.scalars(stmt).all()))
+
     def plans_for_date(self, trade_date: date, coaches: Sequence[str] | None = None) -> list[Plan]:
         """Live plans of one date, of the given coaches only when ``coaches`` is set."""
         stmt = select(PlanRow).where(PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None))
@@ -191,6 +205,19 @@ class Repository:
     def ping(self) -> None:
         with self.read() as session:
             session.execute(text("SELECT 1"))
+
+    # -- bot cursors ----------------------------------------------------------------------
+
+    def bot_cursors(self) -> dict[int, int]:
+        """Discord channel id -> the newest message id the bot has processed there."""
+        with self.read() as session:
+            return cursors.all_cursors(session)
+
+    def advance_bot_cursor(self, channel_id: int, message_id: int, now: datetime) -> bool:
+        """Move a channel's cursor forward to ``message_id`` (creating it if missing); an
+        older or equal id leaves it alone. True when the cursor moved."""
+        with self.write() as tx:
+            return cursors.advance(tx.conn, channel_id, message_id, now)
 
 
 @contextmanager

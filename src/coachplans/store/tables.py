@@ -168,3 +168,14 @@ class PlanSignalRow(Base):
     ticker: Mapped[str] = mapped_column(String(16), index=True)
     bias: Mapped[str] = mapped_column(String(8))
     levels: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class BotCursorRow(Base):
+    """Per Discord channel, the newest message id the bot has processed: where its catch-up
+    starts after a restart. Only ever moves forward (see ``coachplans.store.cursors``)."""
+
+    __tablename__ = "bot_cursors"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    last_message_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,1 @@
+"""The Discord bot: commands, slash commands, message sync and catch-up."""

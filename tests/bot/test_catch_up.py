@@ -1,0 +1,259 @@
+"""Catch-up on start: what was posted while the bot was down goes through the live path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from unittest import mock
+
+import aiohttp
+import discord
+import pytest
+from bot_support import ANYONE, OTHER_CHANNEL, PLANS_CHANNEL, Harness, make_harness
+
+from coachplans.bot.offline import make_message, snowflake
+from coachplans.domain.plans import Source
+from coachplans.service import PlanService
+
+EDITED = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
+
+
+def fake_channel(
+    real: discord.TextChannel,
+    messages: Sequence[discord.Message],
+    *,
+    honour_after: bool = True,
+    before_each: Callable[[discord.Message], Any] | None = None,
+) -> Any:
+    """A strict fake of ``real`` whose history holds ``messages`` (oldest first), read the
+    way discord.py reads it: only those after ``after`` unless ``honour_after`` is off."""
+    channel = mock.create_autospec(discord.TextChannel, spec_set=True, instance=True)
+    channel.id, channel.name = real.id, real.name
+
+    def history(**kwargs: Any) -> AsyncIterator[discord.Message]:
+        after = kwargs["after"].id if honour_after else 0
+
+        async def pages() -> AsyncIterator[discord.Message]:
+            for message in messages:
+                if message.id > after:
+                    if before_each is not None:
+                        await before_each(message)
+                    yield message
+
+        return pages()
+
+    channel.history.side_effect = history
+    return channel
+
+
+def forbidden(real: discord.TextChannel) -> Any:
+    channel = mock.create_autospec(discord.TextChannel, spec_set=True, instance=True)
+    channel.id, channel.name = real.id, real.name
+    response = mock.Mock(spec_set=aiohttp.ClientResponse, status=403, reason="Forbidden")
+    error = discord.Forbidden(response, {"code": 50001, "message": "Missing Access"})
+    channel.history.side_effect = error
+    return channel
+
+
+def show(harness: Harness, monkeypatch: pytest.MonkeyPatch, *channels: Any) -> list[int]:
+    """Let the bot see these channels; returns the ids it asks for."""
+    by_id = {channel.id: channel for channel in channels}
+    asked: list[int] = []
+
+    def get_channel(channel_id: int) -> Any:
+        asked.append(channel_id)
+        return by_id.get(channel_id)
+
+    monkeypatch.setattr(harness.bot, "get_channel", get_channel)
+    return asked
+
+
+def said(harness: Harness, content: str, **fields: Any) -> discord.Message:
+    return harness.message(content, message_id=snowflake(), **fields)
+
+
+def revision_count(service: PlanService) -> int:
+    plans = service.plans_for_date(service.today())
+    return sum(len(service.revisions(plan.id)) for plan in plans)
+
+
+async def test_missed_plans_are_stored_answered_and_the_cursor_moves_on(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = harness.bot.service
+    cursor = snowflake()
+    service.advance_bot_cursor(PLANS_CHANNEL, cursor)
+    missed = [
+        said(harness, "!plan d NVDA long above 950"),
+        said(harness, "lunch?", author_id=ANYONE),
+        said(harness, "!plan s swing idea", author_id=ANYONE),
+        make_message(harness.channel, author_id=1, author_name="bot", content="reply"),
+    ]
+    channel = fake_channel(harness.channel, missed)
+    show(harness, monkeypatch, channel)
+
+    done = await harness.bot.sync.catch_up()
+
+    assert done == {PLANS_CHANNEL: 4}
+    texts = {plan.coach: plan.text for plan in service.plans_for_date(service.today())}
+    assert texts == {"d": "NVDA long above 950", "s": "swing idea"}
+    assert service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+    replies = [reply.content for reply in harness.sent]
+    assert len(replies) == 2 and all("saved" in reply for reply in replies)
+    kwargs = channel.history.call_args.kwargs
+    assert (kwargs["after"].id, kwargs["oldest_first"], kwargs["limit"]) == (cursor, True, None)
+
+
+async def test_catching_up_again_or_after_a_restart_changes_nothing(
+    plan_service: PlanService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await make_harness(plan_service)
+    plan_service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    missed = [said(first, "!plan d one"), said(first, "!plan i two", role_ids=[701])]
+    show(first, monkeypatch, fake_channel(first.channel, missed))
+    await first.bot.sync.catch_up()
+    revisions = revision_count(plan_service)
+    assert revisions == 2
+
+    assert await first.bot.sync.catch_up() == {PLANS_CHANNEL: 0}
+    await first.bot.close()
+
+    # A restart whose history overlaps what was processed (as if the cursor lagged behind):
+    # the ingest keys make it a no-op; the bot answers the repeats with "already saved".
+    restarted = await make_harness(plan_service)
+    try:
+        overlap = fake_channel(restarted.channel, missed, honour_after=False)
+        show(restarted, monkeypatch, overlap)
+        assert await restarted.bot.sync.catch_up() == {PLANS_CHANNEL: 2}
+        assert revision_count(plan_service) == revisions
+        assert all("Already saved" in reply.content for reply in restarted.sent)
+        assert plan_service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+    finally:
+        await restarted.bot.close()
+
+
+async def test_without_a_cursor_no_history_is_read(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Coach c posts in OTHER_CHANNEL, so it is a channel to catch up on.
+    message = said(harness, "!plan c never seen", channel=harness.other)
+    channel = fake_channel(harness.other, [message])
+    show(harness, monkeypatch, channel)
+
+    with caplog.at_level(logging.INFO, logger="coachplans.bot.sync"):
+        assert await harness.bot.sync.catch_up() == {}
+
+    channel.history.assert_not_called()
+    assert "#crypto-plans (2002) yet; nothing to catch up" in caplog.text
+
+
+async def test_the_channels_read_are_configured_coach_and_cursor_channels(
+    sqlite_plan_service: PlanService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness = await make_harness(sqlite_plan_service, channel_ids=[PLANS_CHANNEL])
+    try:
+        sqlite_plan_service.advance_bot_cursor(4242, snowflake())
+        asked = show(harness, monkeypatch)  # none visible: skipped, not an error
+        assert await harness.bot.sync.catch_up() == {}
+        # PLANS_CHANNEL configured, OTHER_CHANNEL is coach c's, 4242 has a cursor.
+        assert sorted(asked) == [PLANS_CHANNEL, OTHER_CHANNEL, 4242]
+    finally:
+        await harness.bot.close()
+
+
+async def test_a_forbidden_channel_does_not_stop_the_others(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = harness.bot.service
+    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    service.advance_bot_cursor(OTHER_CHANNEL, snowflake())
+    missed = said(harness, "!plan c crypto", channel=harness.other)
+    show(harness, monkeypatch, forbidden(harness.channel), fake_channel(harness.other, [missed]))
+
+    with caplog.at_level(logging.WARNING, logger="coachplans.bot.sync"):
+        done = await harness.bot.sync.catch_up()
+
+    assert done == {OTHER_CHANNEL: 1}
+    assert service.get_plan("c", service.today()) is not None
+    assert "#daily-plans" in caplog.text and "Read Message History" in caplog.text
+
+
+async def test_an_unexpected_error_in_one_channel_is_logged(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    channel = fake_channel(harness.channel, [])
+    channel.history.side_effect = RuntimeError("boom")
+    show(harness, monkeypatch, channel)
+
+    with caplog.at_level(logging.ERROR, logger="coachplans.bot.sync"):
+        assert await harness.bot.sync.catch_up() == {}
+
+    assert "catch-up of #daily-plans" in caplog.text
+
+
+async def test_an_edit_made_while_down_is_applied_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = harness.bot.service
+    cursor = snowflake()
+    service.advance_bot_cursor(PLANS_CHANNEL, cursor)
+    # The bot stored the plan but went down before its cursor moved past the message;
+    # then the coach edited the message.
+    monkeypatch.setattr(service, "advance_bot_cursor", lambda channel_id, message_id: False)
+    message_id = snowflake()
+    await harness.say("!plan d first text", message_id=message_id)
+    plan = service.plan_for_message(message_id)
+    assert plan is not None
+    edited = make_message(
+        harness.channel,
+        author_id=501,
+        author_name="Coach Dee",
+        content="!plan d second text",
+        message_id=message_id,
+        edited_at=EDITED,
+    )
+    show(harness, monkeypatch, fake_channel(harness.channel, [edited]))
+
+    await harness.bot.sync.catch_up()
+    await harness.bot.sync.catch_up()
+
+    assert service.get_plan_by_id(plan.id).text == "second text"
+    sources = [rev.source for rev in service.revisions(plan.id)]
+    assert sources == [Source.DISCORD_COMMAND, Source.DISCORD_EDIT]
+
+
+async def test_messages_the_live_path_handled_during_catch_up_are_skipped(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    missed, live = said(harness, "!plan d missed"), said(harness, "!plan s live", author_id=ANYONE)
+
+    async def live_arrives(message: discord.Message) -> None:
+        if message is live:
+            await harness.deliver(live)  # the gateway delivers it while history is read
+
+    show(
+        harness,
+        monkeypatch,
+        fake_channel(harness.channel, [missed, live], before_each=live_arrives),
+    )
+
+    assert await harness.bot.sync.catch_up() == {PLANS_CHANNEL: 1}
+    assert len(harness.sent) == 2  # one reply each, no "already saved"
+
+
+async def test_catch_up_runs_on_the_first_ready_only(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    channel = fake_channel(harness.channel, [])
+    show(harness, monkeypatch, channel)
+
+    await harness.bot.on_ready()
+    await harness.bot.on_ready()
+
+    assert channel.history.call_count == 1
+    assert harness.state.status == "connected"
