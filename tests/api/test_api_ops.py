@@ -8,12 +8,13 @@ from datetime import datetime
 
 import httpx
 import pytest
-from api_support import AUTH, DAY, DAY_TEXT, AppFactory, database_gone, each, make_png, seed
+from api_support import AUTH, DAY, DAY_TEXT, AppFactory, each, make_png, seed
 from fastapi import FastAPI
 
 from coachplans.domain.plans import Actor, Source
 from coachplans.logging import RequestIdFilter
 from coachplans.service import PlanService
+from db_support import database_gone
 
 INTERNAL_ERROR = {"error": "Internal Server Error", "message": "An unexpected error occurred"}
 

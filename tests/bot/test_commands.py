@@ -27,6 +27,7 @@ from coachplans.bot.replies import DISCORD_LIMIT
 from coachplans.domain.plans import Source
 from coachplans.errors import StorageUnavailable
 from coachplans.service import PlanService
+from db_support import database_gone
 
 DAY = date(2024, 5, 1)
 
@@ -351,3 +352,20 @@ async def test_revision_records_the_discord_source(harness: Harness) -> None:
     (revision,) = harness.bot.service.revisions(plan.id)
     assert revision.source is Source.DISCORD_COMMAND
     assert isinstance(revision.actor, str) and revision.actor == "Coach Dee"
+
+
+async def test_database_really_gone_is_told_and_nothing_is_half_written(
+    plan_service: PlanService, db_url: str
+) -> None:
+    """SQLite file moved away / PostgreSQL refusing connections: the coach is told, and once
+    the database is back nothing of the attempt is stored."""
+    harness = await make_harness(plan_service)
+    try:
+        with database_gone(plan_service, db_url):
+            replies = await harness.say("!plan d 2024-05-01 written while the database is gone")
+        assert replies == [STORAGE_DOWN]
+        assert plan_service.get_plan("d", DAY) is None
+        assert plan_service.stats().total_plans == 0
+        assert "saved for" in (await harness.say("!plan d 2024-05-01 back again"))[0]
+    finally:
+        await harness.bot.close()

@@ -14,10 +14,10 @@ import discord
 import httpx
 import pytest
 
+from coachplans.bot.offline import snowflake
 from coachplans.domain.plans import Action, Plan, Revision, Source
 from coachplans.errors import ValidationFailed
 from coachplans.mock import MockDataProvider, MockDiscordBot
-from coachplans.mock.bot import _Snowflakes
 from coachplans.service import PlanService
 
 REAL_TRANSPORT_CALLS: list[str] = []
@@ -290,7 +290,8 @@ async def test_replies_are_logged(
 
 
 def test_message_ids_are_fresh_snowflakes() -> None:
-    ids = _Snowflakes()
-    first, second = ids.next(), ids.next()
+    # From the clock: a restart over the same database never reuses a message id (its
+    # ingest key), which a counter starting afresh in each process would.
+    first, second = snowflake(), snowflake()
     assert second > first
     assert abs(discord.utils.snowflake_time(first) - datetime.now(UTC)) < timedelta(minutes=1)

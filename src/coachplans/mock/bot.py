@@ -31,6 +31,7 @@ from coachplans.bot.offline import (
     make_message,
     message_payload,
     outbox,
+    snowflake,
 )
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.dates import utcnow
@@ -59,22 +60,6 @@ DELETE_SHARE = 0.05
 BY_MESSAGE_SHARE = 0.3
 
 
-class _Snowflakes:
-    """Ids shaped like Discord's, from the clock: a restart on the same database never reuses
-    a message id (a command message's id is its ingest key, so a reuse would be ignored)."""
-
-    def __init__(self) -> None:
-        self._last = 0
-
-    def next(self) -> int:
-        self._last = max(self._last + 1, discord.utils.time_snowflake(datetime.now(UTC)))
-        return self._last
-
-
-# Shared, so that two simulated bots in one process never hand out the same id either.
-_ids = _Snowflakes()
-
-
 class MockCdn:
     """Discord's CDN in memory: the bot's downloader fetches mock charts over an
     ``httpx.MockTransport``. A chart is served only while its message is being captured,
@@ -89,7 +74,7 @@ class MockCdn:
         """Attachment payloads for ``charts``, with their bytes served until withdrawn."""
         payloads = []
         for n, chart in enumerate(charts, 1):
-            attachment_id = _ids.next()
+            attachment_id = snowflake()
             filename = chart.filename or f"chart{n}.png"
             url = f"{CDN}/attachments/{CHANNEL_ID}/{attachment_id}/{filename}"
             self._files[url] = chart.data
@@ -310,7 +295,7 @@ class MockDiscordBot:
     ) -> tuple[int, str]:
         """Deliver a message from the coach as the gateway does; its id and the bot's replies,
         joined."""
-        message_id = _ids.next()
+        message_id = snowflake()
         message = make_message(
             self.channel,
             author_id=self.coach_ids[coach],

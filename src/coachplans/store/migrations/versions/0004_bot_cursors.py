@@ -2,13 +2,13 @@
 
 The bot catches up on each channel after a restart from the message after its cursor. The
 cursor only moves forward (an upsert guarded by ``excluded.last_message_id > current``). The
-table starts empty: with no cursor the bot falls back to its own catch-up window.
+table starts empty: a channel without a cursor has nothing to catch up on.
 
 Written to match autogenerate's output for ``BotCursorRow``.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 10:00:00.000000
+Create Date: 2026-11-22 02:00:00.000000
 """
 
 from __future__ import annotations

@@ -1,0 +1,66 @@
+"""Taking a test database away for real (SQLite and PostgreSQL), for the tests of what the
+API and the bot do when storage is gone."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from coachplans.service import PlanService
+
+PG_ADMIN_URL = os.environ.get(
+    "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def database_gone(service: PlanService, db_url: str) -> Iterator[None]:
+    """Make the service's database really unreachable, then bring it back.
+
+    SQLite: the file (with its WAL) is moved away and a directory put in its place, so opening
+    it fails. PostgreSQL: the database stops accepting connections and every open connection to
+    it is terminated (the pool's pre-ping then fails to reconnect).
+    """
+    engine = service.repo.engine
+    url = make_url(db_url)
+    engine.dispose()
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        aside = path.parent / "moved-away"
+        aside.mkdir()
+        moved = [p for p in path.parent.glob(path.name + "*") if p.is_file()]
+        for file in moved:
+            file.rename(aside / file.name)
+        path.mkdir()
+        try:
+            yield
+        finally:
+            engine.dispose()
+            path.rmdir()
+            for file in moved:
+                (aside / file.name).rename(file)
+            engine.dispose()
+        return
+    name = url.database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+        engine.dispose()
