@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,77 +19,18 @@ import pytest
 from coachplans.bot import runner
 from coachplans.runtime import BotState, build_service
 from coachplans.serve import ServeError, bind_socket, runs_discord_bot, serve_api, warn_if_exposed
-from coachplans.settings import LEGACY_ENV, Settings, load_settings
+from coachplans.settings import Settings, load_settings
+from process_support import STOP_TIMEOUT, ServerProcess, clean_env, free_port
 
 pytestmark = pytest.mark.slow
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_COACHES = {"coach_d", "coach_i", "coach_s", "coach_n"}
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in LEGACY_ENV}
-    env = {k: v for k, v in env.items() if not k.startswith("COACHPLANS_")}
-    return {**env, **extra}
-
-
-class Server:
-    """``python -m coachplans <args>`` on a free port, with its output kept for assertions."""
-
-    def __init__(self, tmp_path: Path, *args: str, env: dict[str, str] | None = None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / "server.log"
-        command = [sys.executable, "-m", "coachplans", *args, "--port", str(self.port)]
-        command += ["--database-url", f"sqlite:///{tmp_path / 'plans.db'}"]
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, env=env or clean_env()
-            )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_healthy(self) -> dict[str, Any]:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"server exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                response = httpx.get(f"{self.base}/health", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.2)
-                continue
-            body: dict[str, Any] = response.json()
-            return body
-        pytest.fail(f"no answer on /health within {START_TIMEOUT}s:\n{self.output()}")
-
-    def get(self, path: str) -> httpx.Response:
-        url = path if path.startswith("http") else self.base + path
-        return httpx.get(url, timeout=10)
-
-    def stop(self, sig: signal.Signals) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=STOP_TIMEOUT)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
+def servers() -> Iterator[list[ServerProcess]]:
+    started: list[ServerProcess] = []
     yield started
     for server in started:
         server.kill()
@@ -101,9 +41,9 @@ def servers() -> Iterator[list[Server]]:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_mock_server_serves_plans_and_stops_cleanly(
-    tmp_path: Path, servers: list[Server], sig: signal.Signals
+    tmp_path: Path, servers: list[ServerProcess], sig: signal.Signals
 ) -> None:
-    server = Server(tmp_path, "serve", "--mock")
+    server = ServerProcess(tmp_path, "serve", "--mock")
     servers.append(server)
 
     health = server.wait_healthy()
@@ -126,8 +66,10 @@ def test_mock_server_serves_plans_and_stops_cleanly(
     assert "Traceback" not in output
 
 
-def test_open_event_stream_does_not_hold_up_shutdown(tmp_path: Path, servers: list[Server]) -> None:
-    server = Server(tmp_path, "serve", "--mock")
+def test_open_event_stream_does_not_hold_up_shutdown(
+    tmp_path: Path, servers: list[ServerProcess]
+) -> None:
+    server = ServerProcess(tmp_path, "serve", "--mock")
     servers.append(server)
     server.wait_healthy()
     with httpx.stream("GET", f"{server.base}/api/v1/events/stream", timeout=10) as stream:
@@ -141,7 +83,7 @@ def test_open_event_stream_does_not_hold_up_shutdown(tmp_path: Path, servers: li
 
 
 def test_serve_keeps_serving_while_discord_is_unreachable(
-    tmp_path: Path, servers: list[Server]
+    tmp_path: Path, servers: list[ServerProcess]
 ) -> None:
     """The bot retries a refused connection (a closed loopback port stands for Discord); the
     API serves meanwhile and SIGTERM ends the wait between retries."""
@@ -153,11 +95,10 @@ def test_serve_keeps_serving_while_discord_is_unreachable(
             COACHPLANS_DISCORD__API_BASE=api_base,
             RECONNECT_DELAY_SECONDS="60",
         )
-        server = Server(tmp_path, "serve", env=env)
+        server = ServerProcess(tmp_path, "serve", env=env)
         servers.append(server)
         server.wait_healthy()
-        bot = wait_for_bot(server, lambda detail: "ClientConnectorError" in detail)
-        assert bot["status"] == "disconnected"
+        server.bot_health("disconnected", lambda detail: "ClientConnectorError" in detail)
         assert server.get("/api/coach-plans/all").json() == {}
         started = time.monotonic()
         assert server.stop(signal.SIGTERM) == 0
@@ -167,18 +108,8 @@ def test_serve_keeps_serving_while_discord_is_unreachable(
     assert "not-a-real-token-123" not in output
 
 
-def wait_for_bot(server: Server, check: Callable[[str], bool]) -> dict[str, Any]:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        bot: dict[str, Any] = server.get("/health").json()["components"]["discord_bot"]
-        if check(bot.get("detail", "")):
-            return bot
-        time.sleep(0.2)
-    pytest.fail(f"the bot never reached the expected state:\n{server.output()}")
-
-
-def test_api_command_reports_bot_disabled(tmp_path: Path, servers: list[Server]) -> None:
-    server = Server(tmp_path, "api")
+def test_api_command_reports_bot_disabled(tmp_path: Path, servers: list[ServerProcess]) -> None:
+    server = ServerProcess(tmp_path, "api")
     servers.append(server)
     assert server.wait_healthy()["components"]["discord_bot"]["status"] == "disabled"
     assert server.stop(signal.SIGINT) == 0

@@ -22,6 +22,7 @@ from bot_support import COACH_D_USER, Harness
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
+from coachplans.bot import offline
 from coachplans.bot.offline import snowflake
 
 APPLICATION_ID = 4242
@@ -96,7 +97,7 @@ class DiscordHttp:
             "id": str(snowflake()),
             "channel_id": str(self.channels.get(token, 0)),
             "webhook_id": str(APPLICATION_ID),
-            "author": {**user_payload(APPLICATION_ID, "coachplans"), "bot": True},
+            "author": offline.user_payload(APPLICATION_ID, "coachplans", bot=True),
             "content": payload.get("content", ""),
             "flags": payload.get("flags", 0),
             "timestamp": datetime.now(UTC).isoformat(),
@@ -124,30 +125,12 @@ def recorded_discord_http() -> Iterator[DiscordHttp]:
 # -- payloads ---------------------------------------------------------------------------------
 
 
-def user_payload(user_id: int, name: str) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name.lower().replace(" ", "_"),
-        "global_name": name,
-        "discriminator": "0",
-        "avatar": None,
-        "bot": False,
-    }
-
-
 def member_payload(user_id: int, name: str, role_ids: Sequence[int]) -> dict[str, Any]:
+    """A member as an interaction carries it: with its user and its permissions here."""
     return {
-        "user": user_payload(user_id, name),
-        "roles": [str(role_id) for role_id in role_ids],
-        "joined_at": "2024-01-01T00:00:00+00:00",
-        "deaf": False,
-        "mute": False,
-        "flags": 0,
-        "nick": None,
-        "avatar": None,
-        "pending": False,
+        **offline.member_payload(role_ids),
+        "user": offline.user_payload(user_id, name),
         "permissions": "0",
-        "communication_disabled_until": None,
     }
 
 

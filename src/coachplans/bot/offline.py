@@ -53,7 +53,7 @@ def snowflake() -> int:
 def act_as(bot: commands.Bot, user_id: int, name: str) -> None:
     """Give a bot that never logged in its own user, which ``get_context`` needs."""
     state = bot._connection
-    data: Any = _user(user_id, name, bot=True)
+    data: Any = user_payload(user_id, name, bot=True)
     state.user = discord.ClientUser(state=state, data=data)
 
 
@@ -113,8 +113,8 @@ def message_payload(
         "id": str(message_id or snowflake()),
         "channel_id": str(channel.id),
         "guild_id": str(channel.guild.id),
-        "author": _user(author_id, author_name),
-        "member": _member(role_ids),
+        "author": user_payload(author_id, author_name),
+        "member": member_payload(role_ids),
         "content": content,
         "timestamp": now,
         "edited_timestamp": edited_at.isoformat() if edited_at else None,
@@ -135,7 +135,8 @@ def make_message(channel: discord.TextChannel, **fields: Any) -> discord.Message
     return discord.Message(state=channel._state, channel=channel, data=data)
 
 
-def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    """A Discord user object."""
     return {
         "id": str(user_id),
         "username": name.lower().replace(" ", "_"),
@@ -146,7 +147,8 @@ def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
     }
 
 
-def _member(role_ids: Sequence[int]) -> dict[str, Any]:
+def member_payload(role_ids: Sequence[int]) -> dict[str, Any]:
+    """A guild member as a message carries it (without its user)."""
     return {
         "roles": [str(role_id) for role_id in role_ids],
         "joined_at": "2024-01-01T00:00:00+00:00",
