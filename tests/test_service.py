@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -26,6 +27,9 @@ from coachplans.store.migrate import upgrade
 from coachplans.store.repository import PlanQuery, Repository
 from coachplans.store.tables import ChartBlobRow, EventRow, IngestKeyRow, PlanRow, RevisionRow
 
+if TYPE_CHECKING:
+    from conftest import FrozenClock
+
 DAY = date(2024, 11, 12)
 API = Actor("api-token")
 COACH_D_ID = 1001
@@ -40,25 +44,8 @@ GIF = b"GIF89a" + b"\x00" * 40
 PDF = b"%PDF-1.7\n" + b"\x00" * 40
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2024, 11, 12, 15, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, minutes: int = 1) -> datetime:
-        self.now += timedelta(minutes=minutes)
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def clocked(service: PlanService, clock: Clock) -> PlanService:
+def clocked(service: PlanService, clock: FrozenClock) -> PlanService:
     """The fixture's service, on the same database, with a clock the test moves."""
     return PlanService(service.repo, service.roster, service.tz, clock=clock)
 
@@ -102,7 +89,7 @@ def _post(service: PlanService, text: str, **kwargs: object) -> Plan:
 # -- create, replace, revive, edit ---------------------------------------------------------
 
 
-def test_create(clocked: PlanService, clock: Clock) -> None:
+def test_create(clocked: PlanService, clock: FrozenClock) -> None:
     result = clocked.post_plan(
         " coach_D ",
         "  $NVDA long above 945  ",
@@ -133,14 +120,14 @@ def test_create(clocked: PlanService, clock: Clock) -> None:
     assert [e.type for e in clocked.events_after(0)] == ["plan.created"]
 
 
-def test_post_without_date_uses_today_in_new_york(clocked: PlanService, clock: Clock) -> None:
+def test_post_without_date_uses_today_in_new_york(clocked: PlanService, clock: FrozenClock) -> None:
     clock.now = datetime(2024, 11, 12, 3, 0, tzinfo=UTC)  # 22:00 on the 11th in New York
     plan = clocked.post_plan("d", "late", API, source=Source.API).plan
     assert plan.trade_date == date(2024, 11, 11)
     assert clocked.today() == date(2024, 11, 11)
 
 
-def test_repost_replaces_text_and_charts(clocked: PlanService, clock: Clock) -> None:
+def test_repost_replaces_text_and_charts(clocked: PlanService, clock: FrozenClock) -> None:
     first = _post(clocked, "first", charts=_charts(PNG, JPEG))
     clock.tick()
     result = clocked.post_plan(
@@ -172,7 +159,7 @@ def test_repost_without_charts_clears_them(service: PlanService) -> None:
     assert service.revisions(plan.id)[-1].charts == ()
 
 
-def test_repost_after_delete_revives_the_slot(clocked: PlanService, clock: Clock) -> None:
+def test_repost_after_delete_revives_the_slot(clocked: PlanService, clock: FrozenClock) -> None:
     first = _post(clocked, "first")
     clock.tick()
     deleted = clocked.delete_plan("d", DAY, API, source=Source.API).plan
@@ -193,7 +180,7 @@ def test_repost_after_delete_revives_the_slot(clocked: PlanService, clock: Clock
     assert actions == [Action.CREATE, Action.DELETE, Action.CREATE]
 
 
-def test_edit_keeps_created_at_and_charts(clocked: PlanService, clock: Clock) -> None:
+def test_edit_keeps_created_at_and_charts(clocked: PlanService, clock: FrozenClock) -> None:
     first = _post(clocked, "first", charts=_charts(PNG, JPEG))
     clock.tick()
     result = clocked.edit_plan("coach_d", DAY, " edited ", Actor("Editor"), source=Source.API)
@@ -213,7 +200,7 @@ def test_edit_keeps_created_at_and_charts(clocked: PlanService, clock: Clock) ->
     assert by_id.plan.version == 3
 
 
-def test_every_change_appends_a_full_revision(clocked: PlanService, clock: Clock) -> None:
+def test_every_change_appends_a_full_revision(clocked: PlanService, clock: FrozenClock) -> None:
     coach = Actor("Coach D", discord_id=COACH_D_ID)
     steps: list[tuple[Action, str, tuple[ChartRef, ...], str, int | None, Source]] = []
 
@@ -258,7 +245,7 @@ def test_every_change_appends_a_full_revision(clocked: PlanService, clock: Clock
 
 
 def test_history_has_the_text_before_each_change_newest_first(
-    clocked: PlanService, clock: Clock
+    clocked: PlanService, clock: FrozenClock
 ) -> None:
     assert clocked.history("d", DAY) == []
     plan = _post(clocked, "v1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +17,9 @@ from coachplans.service import PlanService
 from coachplans.store.repository import PlanQuery, Repository
 from coachplans.store.tables import ChartBlobRow, PlanChartRow
 
+if TYPE_CHECKING:
+    from conftest import FrozenClock
+
 NY = ZoneInfo("America/New_York")
 ACTOR = Actor("tester")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
@@ -24,30 +28,13 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 24
 D1, D2, D3 = date(2024, 11, 11), date(2024, 11, 12), date(2024, 11, 13)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2024, 11, 12, 15, 30, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: int = 60) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def repo(engine: Engine) -> Repository:
     return Repository(engine)
 
 
 @pytest.fixture
-def svc(repo: Repository, clock: Clock) -> PlanService:
+def svc(repo: Repository, clock: FrozenClock) -> PlanService:
     roster = Roster(Coach(key, f"Coach {key.upper()}") for key in ("d", "i", "s", "n"))
     return PlanService(repo, roster, NY, clock=clock)
 
@@ -56,7 +43,7 @@ Post = Callable[..., Plan]
 
 
 @pytest.fixture
-def post(svc: PlanService, clock: Clock) -> Post:
+def post(svc: PlanService, clock: FrozenClock) -> Post:
     def _post(coach: str, day: date, text: str, charts: tuple[bytes, ...] = ()) -> Plan:
         clock.tick()
         uploads = [ChartUpload(data, f"c{i}.png") for i, data in enumerate(charts)]
@@ -188,7 +175,7 @@ def test_keyset_pagination_with_filters(repo: Repository, post: Post) -> None:
     assert _ids(rest) == [wanted[0].id]
 
 
-def test_stats_counts(repo: Repository, svc: PlanService, post: Post, clock: Clock) -> None:
+def test_stats_counts(repo: Repository, svc: PlanService, post: Post, clock: FrozenClock) -> None:
     empty = repo.stats()
     assert (empty.total_plans, empty.total_charts, empty.total_edits) == (0, 0, 0)
     assert empty.latest_plan is None
@@ -269,7 +256,9 @@ def test_revisions_in_number_order(repo: Repository, svc: PlanService, post: Pos
     assert repo.revisions(plan.id + 1000) == []
 
 
-def test_timestamps_round_trip_as_aware_utc(repo: Repository, post: Post, clock: Clock) -> None:
+def test_timestamps_round_trip_as_aware_utc(
+    repo: Repository, post: Post, clock: FrozenClock
+) -> None:
     plan = post("d", D1, "t")
     stored = repo.get_by_id(plan.id)
     assert stored is not None
