@@ -10,6 +10,16 @@ from coachplans.errors import ValidationFailed
 WIRE_PREFIX = "coach_"
 
 
+def coach_key(raw: str) -> str:
+    """``d``, ``D``, `` d ``, ``coach_d`` -> ``d``."""
+    return raw.strip().lower().removeprefix(WIRE_PREFIX)
+
+
+def wire_key(raw: str) -> str:
+    """Any spelling of a coach -> its key on the wire: ``d``, ``coach_D`` -> ``coach_d``."""
+    return f"{WIRE_PREFIX}{coach_key(raw)}"
+
+
 @dataclass(frozen=True, slots=True)
 class Coach:
     key: str
@@ -47,9 +57,7 @@ class Roster:
         """``d``, ``D``, `` d ``, ``coach_d`` all name coach ``d``."""
         if raw is None:
             return None
-        key = raw.strip().lower()
-        key = key.removeprefix(WIRE_PREFIX)
-        return self._coaches.get(key)
+        return self._coaches.get(coach_key(raw))
 
     def resolve(self, raw: str | None) -> Coach:
         """Like :meth:`find`, raising the compatibility contract's messages."""

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
+from coachplans.domain.tickers import canonical_ticker
 
 # Upper-case words that are not tickers unless written with "$".
 NOT_TICKERS = frozenset(
@@ -213,7 +214,6 @@ NOT_TICKERS = frozenset(
         "TGT",
     }
 )
-CRYPTO_BASES = frozenset({"BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "AVAX", "LTC"})
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A price: not part of a time (8:30), a date (11/15), a strike (950C) or "200 SMA".
@@ -341,12 +341,12 @@ def _ticker(match: re.Match[str]) -> str | None:
 
 
 def _normal(symbol: str) -> str:
-    return f"{symbol}-USD" if symbol in CRYPTO_BASES else symbol
+    return canonical_ticker(symbol)
 
 
 def normalize_ticker(raw: str) -> str:
     """A ticker as the parser stores it: ``$nvda`` -> NVDA, ``/ES`` -> ES, BTC -> BTC-USD."""
-    return _normal(raw.strip().lstrip("$/").upper())
+    return canonical_ticker(raw)
 
 
 def read_levels(text: str) -> list[Level]:
