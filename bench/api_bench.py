@@ -580,7 +580,7 @@ def service_reads(
 
 
 def read_queries(seed: Seed, bulk_day: date | None) -> dict[str, Callable[[Any], object]]:
-    from coachplans.store.repository import PlanQuery
+    from coachplans.domain.queries import PlanQuery
 
     day, first = seed.days[-1], seed.days[0]
     queries: dict[str, Callable[[Any], object]] = {

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.plans import Action, Actor, ChartRef, Plan, Source
+from coachplans.domain.queries import PlanQuery
 from coachplans.errors import (
     Conflict,
     Forbidden,
@@ -24,7 +25,7 @@ from coachplans.errors import (
 from coachplans.service import PlanService
 from coachplans.store.engine import make_engine
 from coachplans.store.migrate import upgrade
-from coachplans.store.repository import PlanQuery, Repository
+from coachplans.store.repository import Repository
 from coachplans.store.tables import ChartBlobRow, EventRow, IngestKeyRow, PlanRow, RevisionRow
 
 if TYPE_CHECKING:

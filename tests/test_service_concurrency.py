@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import Engine, func, select
 
 from coachplans.domain.plans import Action, Actor, Source, WriteResult
+from coachplans.domain.queries import PlanQuery
 from coachplans.service import PlanService
-from coachplans.store.repository import PlanQuery
 from coachplans.store.tables import EventRow, IngestKeyRow, PlanRow, RevisionRow
 
 WRITERS = 20

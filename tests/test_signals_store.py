@@ -10,9 +10,9 @@ from sqlalchemy import Engine, delete, func, select
 
 from coachplans.cli import main
 from coachplans.domain.plans import Actor, Source
+from coachplans.domain.queries import PlanQuery
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.service import PlanService
-from coachplans.store.repository import PlanQuery
 from coachplans.store.tables import PlanSignalRow
 
 API = Actor("api-token")

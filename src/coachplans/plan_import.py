@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from coachplans.domain.charts import ChartBlob
+from coachplans.domain.coaches import Roster
 from coachplans.domain.imports import (
     ALREADY_IMPORTED,
     INVALID_RECORD,
@@ -25,6 +26,7 @@ from coachplans.domain.imports import (
     ImportOutcome,
 )
 from coachplans.domain.plans import (
+    EVENT_TYPES,
     Action,
     ChartRef,
     clean_text,
@@ -34,9 +36,16 @@ from coachplans.errors import (
     CoachPlansError,
     ValidationFailed,
 )
-from coachplans.service import EVENT_TYPES, PlanService
 from coachplans.store.bulk import ImportTx
-from coachplans.store.writes import chart_json, signal_rows
+from coachplans.store.rows import (
+    RevisionFacts,
+    blob_row,
+    event_row,
+    key_row,
+    link_rows,
+    revision_row,
+    signal_rows,
+)
 
 # -- import: plans with their whole history, from the old system or an export --------------
 #
@@ -56,9 +65,9 @@ class PlanImport:
     as for a coachplans export, else another one ("slot already has a plan").
     """
 
-    def __init__(self, service: PlanService, tx: ImportTx, now: datetime):
-        self._roster = service.roster
-        self._max_charts = service.max_charts
+    def __init__(self, roster: Roster, max_charts: int, tx: ImportTx, now: datetime):
+        self._roster = roster
+        self._max_charts = max_charts
         self._tx = tx
         self._now = now
         self._before = tx.counts()
@@ -71,7 +80,7 @@ class PlanImport:
         """Store chart bytes that plans added later refer to (each digest once)."""
         fresh = {b.sha256: b for b in blobs if b.sha256 not in self._blobs}
         known = self._tx.known_blobs(fresh)
-        rows = [_blob_row(b, self._now) for d, b in fresh.items() if d not in known]
+        rows = [blob_row(b, self._now) for d, b in fresh.items() if d not in known]
         self._tx.insert("chart_blobs", rows)
         self._blobs.update(fresh)
         self._added["chart_blobs"] += len(rows)
@@ -164,7 +173,7 @@ class PlanImport:
         ids = self._tx.insert_plans([item.plan_row() for item in accepted])
         links, revisions, events, keys, signals = [], [], [], [], []
         for plan_id, item in zip(ids, accepted, strict=True):
-            links.extend(item.link_rows(plan_id))
+            links.extend(link_rows(plan_id, item.charts))
             signals.extend(signal_rows(plan_id, parse_signals(item.revisions[-1].text)))
             revisions.extend(item.revision_rows(plan_id))
             events.append(item.event_row(plan_id, self._now))
@@ -230,50 +239,25 @@ class _Checked:
             "version": len(self.revisions),
         }
 
-    def link_rows(self, plan_id: int) -> list[dict[str, Any]]:
-        return [
-            {
-                "plan_id": plan_id,
-                "position": position,
-                "sha256": chart.sha256,
-                "filename": chart.filename,
-                "source_url": chart.source_url,
-            }
-            for position, chart in enumerate(self.charts)
-        ]
-
     def revision_rows(self, plan_id: int) -> list[dict[str, Any]]:
         return [
-            {
-                "plan_id": plan_id,
-                "number": number,
-                "action": rev.action.value,
-                "text": rev.text,
-                "charts": [chart_json(chart) for chart in rev.charts],
-                "actor": rev.actor,
-                "actor_id": rev.actor_id,
-                "source": rev.source.value,
-                "created_at": rev.created_at,
-            }
+            revision_row(
+                plan_id,
+                number,
+                rev.text,
+                rev.charts,
+                RevisionFacts(rev.action, rev.actor, rev.actor_id, rev.source, rev.created_at),
+            )
             for number, rev in enumerate(self.revisions, start=1)
         ]
 
     def event_row(self, plan_id: int, now: datetime) -> dict[str, Any]:
-        return {
-            "type": EVENT_TYPES[Action.IMPORT],
-            "plan_id": plan_id,
-            "coach": self.coach,
-            "trade_date": self.record.trade_date,
-            "revision": len(self.revisions),
-            "created_at": now,
-        }
+        date_, version = self.record.trade_date, len(self.revisions)
+        return event_row(EVENT_TYPES[Action.IMPORT], plan_id, self.coach, date_, version, now)
 
     def key_rows(self, plan_id: int, now: datetime) -> list[dict[str, Any]]:
         stamps = dict(self.record.ingest_keys)
-        return [
-            {"key": key, "plan_id": plan_id, "created_at": stamps.get(key, now)}
-            for key in self.keys
-        ]
+        return [key_row(key, plan_id, stamps.get(key, now)) for key in self.keys]
 
 
 def _clean_revision(revision: ImportedRevision) -> ImportedRevision:
@@ -299,13 +283,3 @@ def _imported(item: _Checked) -> ImportOutcome:
         charts_external=len(item.charts) - archived,
         notes=item.notes,
     )
-
-
-def _blob_row(blob: ChartBlob, now: datetime) -> dict[str, Any]:
-    return {
-        "sha256": blob.sha256,
-        "content_type": blob.content_type,
-        "size": blob.size,
-        "data": blob.data,
-        "created_at": now,
-    }

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING
 
 from coachplans.domain import dates
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.charts import MAX_CHARTS, ChartBlob, ChartUpload, validate_chart
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.plans import (
+    EVENT_TYPES,
     Action,
     Actor,
     ChartRef,
@@ -32,6 +32,7 @@ from coachplans.domain.plans import (
     WriteResult,
     clean_text,
 )
+from coachplans.domain.queries import PlanQuery, Stats
 from coachplans.domain.signal_parser import parse_signals
 from coachplans.domain.signals import Signal
 from coachplans.errors import (
@@ -41,24 +42,15 @@ from coachplans.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
-from coachplans.store.repository import PlanQuery, Repository, Stats, to_plan
-from coachplans.store.writes import PlanState, WriteTx
-
-if TYPE_CHECKING:
-    from coachplans.plan_import import PlanImport
+from coachplans.plan_import import PlanImport
+from coachplans.store.repository import Repository
+from coachplans.store.rows import PlanState, to_plan
+from coachplans.store.writes import WriteTx
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[Plan], None]
 DISCORD_SOURCES = {Source.DISCORD_COMMAND, Source.DISCORD_EDIT, Source.DISCORD_DELETE}
-EVENT_TYPES = {
-    Action.CREATE: "plan.created",
-    Action.REPLACE: "plan.replaced",
-    Action.EDIT: "plan.edited",
-    Action.DELETE: "plan.deleted",
-    Action.RESTORE: "plan.restored",
-    Action.IMPORT: "plan.imported",
-}
 
 
 class PlanService:
@@ -242,10 +234,8 @@ class PlanService:
         """One transaction for a whole import: plans are added in batches, the row counts
         are checked at the end, and it commits; it rolls back completely on any error, and
         always when ``dry_run`` is set."""
-        from coachplans.plan_import import PlanImport
-
         with self.repo.bulk(rollback=dry_run) as tx:
-            session = PlanImport(self, tx, self._clock())
+            session = PlanImport(self.roster, self.max_charts, tx, self._clock())
             yield session
             after = session.verify()
         log.debug(

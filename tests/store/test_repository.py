@@ -13,8 +13,9 @@ from sqlalchemy import Engine, func, select
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.queries import PlanQuery
 from coachplans.service import PlanService
-from coachplans.store.repository import PlanQuery, Repository
+from coachplans.store.repository import Repository
 from coachplans.store.tables import ChartBlobRow, PlanChartRow
 
 if TYPE_CHECKING:

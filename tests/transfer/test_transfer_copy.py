@@ -57,7 +57,7 @@ def test_copy_there_and_back(
 
 
 def _all() -> object:
-    from coachplans.store.repository import PlanQuery
+    from coachplans.domain.queries import PlanQuery
 
     return PlanQuery(include_deleted=True, limit=1000)
 

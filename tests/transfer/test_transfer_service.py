@@ -104,7 +104,7 @@ def test_an_error_inside_rolls_everything_back(service: PlanService) -> None:
 
 
 def _everything() -> object:
-    from coachplans.store.repository import PlanQuery
+    from coachplans.domain.queries import PlanQuery
 
     return PlanQuery(include_deleted=True)
 

@@ -22,9 +22,9 @@ from coachplans.bot.syntax import SlotArgs, Target
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.coaches import Coach
 from coachplans.domain.plans import Actor, Revision, Source, WriteResult
+from coachplans.domain.queries import PlanQuery
 from coachplans.errors import CoachPlansError, NotFound, StorageUnavailable
 from coachplans.service import PlanService
-from coachplans.store.repository import PlanQuery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

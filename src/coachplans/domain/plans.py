@@ -21,6 +21,17 @@ class Action(StrEnum):
     IMPORT = "import"
 
 
+# The outbox event each kind of change emits (the SSE stream's event names).
+EVENT_TYPES = {
+    Action.CREATE: "plan.created",
+    Action.REPLACE: "plan.replaced",
+    Action.EDIT: "plan.edited",
+    Action.DELETE: "plan.deleted",
+    Action.RESTORE: "plan.restored",
+    Action.IMPORT: "plan.imported",
+}
+
+
 class Source(StrEnum):
     DISCORD_COMMAND = "discord_command"
     DISCORD_EDIT = "discord_edit"

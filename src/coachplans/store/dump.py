@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, insert, select, text, tuple_
 
 from coachplans.domain.plans import ChartRef
-from coachplans.store.repository import charts_for
+from coachplans.store.rows import charts_for
 from coachplans.store.tables import Base, IngestKeyRow, RevisionRow
 
 # Parents before children, so foreign keys hold at every insert.

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, text
+from sqlalchemy import Engine, Select, and_, func, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as _SAError
 from sqlalchemy.orm import Session, sessionmaker
 
-from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
+from coachplans.domain.plans import Event, Plan, Revision
+from coachplans.domain.queries import PlanQuery, Stats
 from coachplans.domain.signal_parser import normalize_ticker
-from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.errors import StorageUnavailable
 from coachplans.store import cursors
 from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
+from coachplans.store.rows import to_event, to_plans, to_revision
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
@@ -32,33 +32,9 @@ from coachplans.store.tables import (
     PlanSignalRow,
     RevisionRow,
 )
-from coachplans.store.writes import PlanState, WriteTx
+from coachplans.store.writes import WriteTx
 
 SQLAlchemyError = _SAError
-
-
-@dataclass(frozen=True, slots=True)
-class PlanQuery:
-    """Filters of the v1 list; ``after`` is the keyset position (trade_date, id)."""
-
-    trade_date: date | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    coaches: tuple[str, ...] = ()
-    text: str | None = None
-    ticker: str | None = None
-    include_deleted: bool = False
-    ascending: bool = False
-    after: tuple[date, int] | None = None
-    limit: int = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    total_plans: int
-    total_charts: int
-    total_edits: int
-    latest_plan: datetime | None
 
 
 class Repository:
@@ -107,7 +83,7 @@ class Repository:
             PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None)
         )
         with self.read() as session:
-            return _first(_to_plans(session, session.scalars(stmt).all()))
+            return _first(to_plans(session, session.scalars(stmt).all()))
 
     def get_slot(self, coach: str, trade_date: date) -> Plan | None:
         """The slot's plan, live or deleted; None when nothing was ever posted there."""
@@ -115,14 +91,14 @@ class Repository:
             PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.version > 0
         )
         with self.read() as session:
-            return _first(_to_plans(session, session.scalars(stmt).all()))
+            return _first(to_plans(session, session.scalars(stmt).all()))
 
     def get_by_id(self, plan_id: int) -> Plan | None:
         with self.read() as session:
             row = session.get(PlanRow, plan_id)
             if row is None or row.version == 0:
                 return None
-            return _first(_to_plans(session, [row]))
+            return _first(to_plans(session, [row]))
 
     def get_by_message_id(self, message_id: int) -> Plan | None:
         """The plan (live or deleted) whose latest post came from this Discord message; None
@@ -135,7 +111,7 @@ class Repository:
             .limit(1)
         )
         with self.read() as session:
-            return _first(_to_plans(session, session.scalars(stmt).all()))
+            return _first(to_plans(session, session.scalars(stmt).all()))
 
     def plans_for_date(self, trade_date: date, coaches: Sequence[str] | None = None) -> list[Plan]:
         """Live plans of one date, of the given coaches only when ``coaches`` is set."""
@@ -143,18 +119,18 @@ class Repository:
         if coaches is not None:
             stmt = stmt.where(PlanRow.coach.in_(coaches))
         with self.read() as session:
-            return _to_plans(session, session.scalars(stmt).all())
+            return to_plans(session, session.scalars(stmt).all())
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:
         with self.read() as session:
-            return _to_plans(session, session.scalars(_list_stmt(query)).all())
+            return to_plans(session, session.scalars(_list_stmt(query)).all())
 
     def revisions(self, plan_id: int) -> list[Revision]:
         stmt = (
             select(RevisionRow).where(RevisionRow.plan_id == plan_id).order_by(RevisionRow.number)
         )
         with self.read() as session:
-            return [_to_revision(row) for row in session.scalars(stmt)]
+            return [to_revision(row) for row in session.scalars(stmt)]
 
     def chart(self, sha256: str) -> tuple[str, bytes] | None:
         stmt = select(ChartBlobRow.content_type, ChartBlobRow.data).where(
@@ -167,7 +143,7 @@ class Repository:
     def events_after(self, after_id: int, limit: int) -> list[Event]:
         stmt = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
         with self.read() as session:
-            return [_to_event(row) for row in session.scalars(stmt)]
+            return [to_event(row) for row in session.scalars(stmt)]
 
     def last_event_id(self) -> int:
         with self.read() as session:
@@ -280,131 +256,5 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def charts_for(
-    executor: Session | Connection, plan_ids: Sequence[int]
-) -> dict[int, tuple[ChartRef, ...]]:
-    """Charts of the given plans, in attachment order (external links have no blob)."""
-    if not plan_ids:
-        return {}
-    link = PlanChartRow
-    stmt = (
-        select(
-            link.plan_id,
-            link.sha256,
-            ChartBlobRow.content_type,
-            ChartBlobRow.size,
-            link.filename,
-            link.source_url,
-        )
-        .outerjoin(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
-        .where(PlanChartRow.plan_id.in_(plan_ids))
-        .order_by(PlanChartRow.plan_id, PlanChartRow.position)
-    )
-    out: dict[int, list[ChartRef]] = {}
-    for plan_id, sha256, content_type, size, filename, source_url in executor.execute(stmt):
-        out.setdefault(plan_id, []).append(
-            ChartRef(sha256, content_type, size, filename, source_url)
-        )
-    return {plan_id: tuple(refs) for plan_id, refs in out.items()}
-
-
-def signals_for(
-    executor: Session | Connection, plan_ids: Sequence[int]
-) -> dict[int, tuple[Signal, ...]]:
-    """Signals of the given plans, in order of first mention."""
-    if not plan_ids:
-        return {}
-    sig = PlanSignalRow
-    stmt = (
-        select(sig.plan_id, sig.ticker, sig.bias, sig.levels)
-        .where(sig.plan_id.in_(plan_ids))
-        .order_by(sig.plan_id, sig.position)
-    )
-    out: dict[int, list[Signal]] = {}
-    for plan_id, ticker, bias, levels in executor.execute(stmt):
-        out.setdefault(plan_id, []).append(Signal(ticker, Bias(bias), _levels(levels)))
-    return {plan_id: tuple(signals) for plan_id, signals in out.items()}
-
-
-def _levels(rows: list[dict[str, object]]) -> tuple[Level, ...]:
-    return tuple(
-        Level(LevelKind(str(row["kind"])), _float(row["low"]), _optional_float(row.get("high")))
-        for row in rows
-    )
-
-
-def _float(value: object) -> float:
-    assert isinstance(value, int | float)
-    return float(value)
-
-
-def _optional_float(value: object) -> float | None:
-    return None if value is None else _float(value)
-
-
-def _to_plans(session: Session, rows: Sequence[PlanRow]) -> list[Plan]:
-    ids = [row.id for row in rows]
-    charts, signals = charts_for(session, ids), signals_for(session, ids)
-    return [to_plan(row, charts.get(row.id, ()), signals.get(row.id, ())) for row in rows]
-
-
-def to_plan(
-    row: PlanRow | PlanState, charts: tuple[ChartRef, ...], signals: tuple[Signal, ...] = ()
-) -> Plan:
-    return Plan(
-        id=row.id,
-        coach=row.coach,
-        trade_date=row.trade_date,
-        text=row.text,
-        author=row.author,
-        author_id=row.author_id,
-        channel=row.channel,
-        created_at=row.created_at,
-        edited_at=row.edited_at,
-        deleted_at=row.deleted_at,
-        version=row.version,
-        charts=charts,
-        revision_count=row.version,
-        signals=signals,
-    )
-
-
 def _first(plans: list[Plan]) -> Plan | None:
     return plans[0] if plans else None
-
-
-def _to_revision(row: RevisionRow) -> Revision:
-    charts = tuple(
-        ChartRef(
-            c.get("sha256"),
-            c.get("content_type"),
-            c.get("size"),
-            c.get("filename"),
-            c.get("source_url"),
-        )
-        for c in row.charts
-    )
-    return Revision(
-        id=row.id,
-        plan_id=row.plan_id,
-        number=row.number,
-        action=Action(row.action),
-        text=row.text,
-        charts=charts,
-        actor=row.actor,
-        actor_id=row.actor_id,
-        source=Source(row.source),
-        created_at=row.created_at,
-    )
-
-
-def _to_event(row: EventRow) -> Event:
-    return Event(
-        id=row.id,
-        type=row.type,
-        plan_id=row.plan_id,
-        coach=row.coach,
-        trade_date=row.trade_date,
-        revision=row.revision,
-        created_at=row.created_at,
-    )

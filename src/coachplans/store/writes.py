@@ -4,7 +4,7 @@ connection, without the ORM unit of work (which cost more than SQLite itself per
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +14,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Source
 from coachplans.domain.signals import Signal
+from coachplans.store.rows import (
+    PlanState,
+    RevisionFacts,
+    blob_row,
+    charts_for,
+    event_row,
+    key_row,
+    link_rows,
+    revision_row,
+    signal_rows,
+    signals_for,
+)
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
@@ -33,24 +45,6 @@ def _table(row_class: Any) -> Table:
 PLANS = _table(PlanRow)
 # Namespace of the PostgreSQL advisory locks taken on ingest keys (see WriteTx.seen_key).
 INGEST_LOCK_CLASS = 0x4350
-
-
-@dataclass
-class PlanState:
-    """A locked plan row as the service changes it; written back by :meth:`WriteTx.save`."""
-
-    id: int
-    coach: str
-    trade_date: date
-    text: str
-    author: str
-    author_id: int | None
-    channel: str | None
-    source_message_id: int | None
-    created_at: datetime
-    edited_at: datetime | None
-    deleted_at: datetime | None
-    version: int
 
 
 _STATE_FIELDS = [f.name for f in fields(PlanState)]
@@ -145,7 +139,7 @@ class WriteTx:
         return plan_id
 
     def record_key(self, key: str, plan_id: int, now: datetime) -> None:
-        self.conn.execute(_INSERT_KEY, {"key": key, "plan_id": plan_id, "created_at": now})
+        self.conn.execute(_INSERT_KEY, key_row(key, plan_id, now))
 
     def store_blobs(self, blobs: Sequence[ChartBlob], now: datetime) -> None:
         digests = {blob.sha256 for blob in blobs}
@@ -156,37 +150,13 @@ class WriteTx:
         )
         new = {b.sha256: b for b in blobs if b.sha256 not in known}.values()
         if new:
-            self.conn.execute(
-                _INSERT_BLOB,
-                [
-                    {
-                        "sha256": b.sha256,
-                        "content_type": b.content_type,
-                        "size": b.size,
-                        "data": b.data,
-                        "created_at": now,
-                    }
-                    for b in new
-                ],
-            )
+            self.conn.execute(_INSERT_BLOB, [blob_row(b, now) for b in new])
 
     def replace_charts(self, plan_id: int, charts: Sequence[ChartRef], had_any: bool) -> None:
         if had_any:
             self.conn.execute(delete(PlanChartRow).where(PlanChartRow.plan_id == plan_id))
         if charts:
-            self.conn.execute(
-                _INSERT_LINK,
-                [
-                    {
-                        "plan_id": plan_id,
-                        "position": position,
-                        "sha256": chart.sha256,
-                        "filename": chart.filename,
-                        "source_url": chart.source_url,
-                    }
-                    for position, chart in enumerate(charts)
-                ],
-            )
+            self.conn.execute(_INSERT_LINK, link_rows(plan_id, charts))
 
     def replace_signals(self, plan_id: int, signals: Sequence[Signal], had_any: bool) -> None:
         """Store the signals of the plan's new text in place of the old ones."""
@@ -196,13 +166,9 @@ class WriteTx:
             self.conn.execute(_INSERT_SIGNALS, signal_rows(plan_id, signals))
 
     def signals_of(self, plan_id: int) -> tuple[Signal, ...]:
-        from coachplans.store.repository import signals_for
-
         return signals_for(self.conn, [plan_id]).get(plan_id, ())
 
     def charts_of(self, plan_id: int) -> tuple[ChartRef, ...]:
-        from coachplans.store.repository import charts_for
-
         return charts_for(self.conn, [plan_id]).get(plan_id, ())
 
     def append_revision(
@@ -215,57 +181,10 @@ class WriteTx:
         source: Source,
         now: datetime,
     ) -> None:
-        self.conn.execute(
-            _INSERT_REVISION,
-            {
-                "plan_id": state.id,
-                "number": state.version,
-                "action": action.value,
-                "text": state.text,
-                "charts": [chart_json(c) for c in charts],
-                "actor": actor,
-                "actor_id": actor_id,
-                "source": source.value,
-                "created_at": now,
-            },
-        )
+        facts = RevisionFacts(action, actor, actor_id, source, now)
+        row = revision_row(state.id, state.version, state.text, charts, facts)
+        self.conn.execute(_INSERT_REVISION, row)
 
     def append_event(self, state: PlanState, event_type: str, now: datetime) -> None:
-        self.conn.execute(
-            _INSERT_EVENT,
-            {
-                "type": event_type,
-                "plan_id": state.id,
-                "coach": state.coach,
-                "trade_date": state.trade_date,
-                "revision": state.version,
-                "created_at": now,
-            },
-        )
-
-
-def chart_json(chart: ChartRef) -> dict[str, Any]:
-    return {
-        "sha256": chart.sha256,
-        "content_type": chart.content_type,
-        "size": chart.size,
-        "filename": chart.filename,
-        "source_url": chart.source_url,
-    }
-
-
-def signal_rows(plan_id: int, signals: Sequence[Signal]) -> list[dict[str, Any]]:
-    """``plan_signals`` rows of one plan, in order."""
-    return [
-        {
-            "plan_id": plan_id,
-            "position": position,
-            "ticker": signal.ticker,
-            "bias": signal.bias.value,
-            "levels": [
-                {"kind": level.kind.value, "low": level.low, "high": level.high}
-                for level in signal.levels
-            ],
-        }
-        for position, signal in enumerate(signals)
-    ]
+        row = event_row(event_type, state.id, state.coach, state.trade_date, state.version, now)
+        self.conn.execute(_INSERT_EVENT, row)

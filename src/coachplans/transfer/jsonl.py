@@ -37,7 +37,7 @@ from coachplans.domain.imports import ImportedPlan, ImportedRevision, SourceItem
 from coachplans.domain.plans import Action, ChartRef, Source
 from coachplans.errors import ValidationFailed
 from coachplans.store.dump import PlanDump, count_rows, plans_in_batches, rows_in_batches
-from coachplans.store.writes import chart_json
+from coachplans.store.rows import chart_json
 from coachplans.transfer.formats import EXPORT_FORMAT, JSONL, BadFile
 
 VERSION = 1

@@ -17,9 +17,9 @@ from coachplans.api.deps import service_of
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.responses import json_response
 from coachplans.domain.dates import iso, utcnow
+from coachplans.domain.queries import Stats
 from coachplans.errors import StorageUnavailable
 from coachplans.runtime import BotState
-from coachplans.store.repository import Stats
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from coachplans.api.schemas import (
 )
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Actor, Plan, Source, WriteResult
+from coachplans.domain.queries import PlanQuery
 from coachplans.errors import ValidationFailed
-from coachplans.store.repository import PlanQuery
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
 Writer = Annotated[str, Depends(require_writer)]

@@ -1,0 +1,31 @@
+"""Query and statistics types the service answers with: what a caller may ask of the stored
+plans, independent of how the store runs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PlanQuery:
+    """Filters of the v1 list; ``after`` is the keyset position (trade_date, id)."""
+
+    trade_date: date | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    coaches: tuple[str, ...] = ()
+    text: str | None = None
+    ticker: str | None = None
+    include_deleted: bool = False
+    ascending: bool = False
+    after: tuple[date, int] | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    total_plans: int
+    total_charts: int
+    total_edits: int
+    latest_plan: datetime | None
