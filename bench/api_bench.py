@@ -78,8 +78,8 @@ def settings_for(url: str, level: str = "WARNING") -> Any:
 def seed_through_service(url: str, rng: random.Random) -> Seed:
     """Every plan goes through PlanService.post_plan, as the bot would put it there."""
     from coachplans.domain.charts import ChartUpload
-    from coachplans.domain.plans import Actor, Source
-    from coachplans.runtime import build_service
+    from coachplans.domain.plans import Actor, Slot, Source
+    from coachplans.wiring import build_service
 
     service = build_service(settings_for(url))
     roster = list(service.roster.keys)
@@ -113,7 +113,7 @@ def seed_through_service(url: str, rng: random.Random) -> Seed:
                 service.post_plan(key, plan_text(rng), actors[key], charts=charts(), **post)
                 writes += 1
             elif roll < 0.25 and day is not None:  # ... or edits the text
-                service.edit_plan(key, day, plan_text(rng), actors[key], source=Source.CLI)
+                service.edit_plan(Slot(key, day), plan_text(rng), actors[key], source=Source.CLI)
                 writes += 1
     seconds = time.perf_counter() - started
     service.repo.engine.dispose()
@@ -561,7 +561,7 @@ def service_reads(
     url: str, queries: dict[str, Callable[[Any], object]], iterations: int
 ) -> dict[str, tuple[float, float]]:
     """In-process service read latency (no HTTP, no read cache): p50 and p99 in microseconds."""
-    from coachplans.runtime import build_service
+    from coachplans.wiring import build_service
 
     service = build_service(settings_for(url), migrate=False)
     out = {}

@@ -23,9 +23,10 @@ def coachplans_app() -> Any:
     the CLI does, with the console handler pointed at /dev/null (a log file, if configured,
     is still written)."""
     from coachplans.api.app import create_app
+    from coachplans.bot_status import BotState
     from coachplans.logging import configure_logging
-    from coachplans.runtime import BotState, build_service
     from coachplans.settings import load_settings
+    from coachplans.wiring import build_service
 
     overrides: dict[str, Any] = {
         "run_bot": False,

@@ -201,8 +201,8 @@ class ChartServer:
 
 
 def make_service(url: str) -> Any:
-    from coachplans.runtime import build_service
     from coachplans.settings import load_settings
+    from coachplans.wiring import build_service
 
     settings = load_settings(
         run_bot=False,
@@ -237,9 +237,9 @@ class Bot:
 
     @classmethod
     async def build(cls, service: Any, server: ChartServer) -> Bot:
-        from coachplans.bot.client import PlanBot
-        from coachplans.bot.offline import OfflineContext, act_as, make_channel, make_guild
-        from coachplans.runtime import BotState
+        from coachplans.bot.gateway_objects import OfflineContext, act_as, make_channel, make_guild
+        from coachplans.bot.plan_bot import PlanBot
+        from coachplans.bot_status import BotState
         from coachplans.settings import DiscordSettings
 
         config = DiscordSettings(**discord_settings())
@@ -258,7 +258,7 @@ class Bot:
         return [(coach, day) for day in days for coach in COACHES][:count]
 
     def attachments(self, mode: str) -> list[dict[str, Any]]:
-        from coachplans.bot.offline import attachment_payload
+        from coachplans.bot.gateway_objects import attachment_payload
 
         if mode == "none":
             return []
@@ -273,7 +273,7 @@ class Bot:
         ]
 
     def message(self, slot: tuple[str, date], text: str, mode: str) -> Any:
-        from coachplans.bot.offline import make_message
+        from coachplans.bot.gateway_objects import make_message
 
         coach, day = slot
         return make_message(
@@ -287,7 +287,7 @@ class Bot:
 
     @property
     def replies(self) -> list[str]:
-        from coachplans.bot.offline import outbox
+        from coachplans.bot.gateway_objects import outbox
 
         return [reply.content for reply in outbox(self.bot)]
 

@@ -60,8 +60,8 @@ class Seed:
 def seed_years(url: str, years: int, rng: random.Random) -> Seed:
     """Every weekday of the last ``years`` years, one plan per coach, through the service."""
     from coachplans.domain.plans import Actor, Source
-    from coachplans.runtime import build_service
     from coachplans.settings import load_settings
+    from coachplans.wiring import build_service
 
     settings = load_settings(run_bot=False, database={"url": url}, logging={"level": "WARNING"})
     service = build_service(settings)

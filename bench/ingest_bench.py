@@ -31,8 +31,8 @@ WARMUP = 50
 
 def make_service(tmp: Path, name: str, level: str) -> Any:
     from coachplans.logging import configure_logging
-    from coachplans.runtime import build_service
     from coachplans.settings import load_settings
+    from coachplans.wiring import build_service
 
     settings = load_settings(
         run_bot=False,

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from coachplans.runtime import build_service
 from coachplans.settings import LEGACY_ENV, load_settings
+from coachplans.wiring import build_service
 
 pytestmark = pytest.mark.slow
 

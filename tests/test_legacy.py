@@ -14,8 +14,8 @@ import pytest
 
 import coachplans
 from coachplans import ConfigManager, PlanService, StorageManager, populate_mock_data
+from coachplans.contract import chart_path
 from coachplans.settings import LEGACY_ENV, TOP_LEVEL_ENV
-from coachplans.views import chart_path
 
 DAY = "2024-11-09"
 COACHES = ["coach_d", "coach_i", "coach_s", "coach_n"]

@@ -17,9 +17,10 @@ import httpx
 import pytest
 
 from coachplans.bot import runner
-from coachplans.runtime import BotState, build_service
+from coachplans.bot_status import BotState
 from coachplans.serve import ServeError, bind_socket, runs_discord_bot, serve_api, warn_if_exposed
 from coachplans.settings import Settings, load_settings
+from coachplans.wiring import build_service
 from process_support import STOP_TIMEOUT, ServerProcess, clean_env, free_port
 
 pytestmark = pytest.mark.slow

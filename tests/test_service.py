@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.coaches import Coach, Roster
-from coachplans.domain.plans import Action, Actor, ChartRef, Plan, Source
+from coachplans.domain.plans import Action, Actor, ChartRef, Plan, PlanId, Slot, Source
 from coachplans.domain.queries import PlanQuery
 from coachplans.errors import (
     Conflict,
@@ -118,7 +118,7 @@ def test_create(clocked: PlanService, clock: FrozenClock) -> None:
     (revision,) = clocked.revisions(plan.id)
     assert (revision.number, revision.action, revision.text) == (1, Action.CREATE, plan.text)
     assert revision.charts == plan.charts
-    assert [e.type for e in clocked.events_after(0)] == ["plan.created"]
+    assert [e.type for e in clocked.outbox.after(0)] == ["plan.created"]
 
 
 def test_post_without_date_uses_today_in_new_york(clocked: PlanService, clock: FrozenClock) -> None:
@@ -163,7 +163,7 @@ def test_repost_without_charts_clears_them(service: PlanService) -> None:
 def test_repost_after_delete_revives_the_slot(clocked: PlanService, clock: FrozenClock) -> None:
     first = _post(clocked, "first")
     clock.tick()
-    deleted = clocked.delete_plan("d", DAY, API, source=Source.API).plan
+    deleted = clocked.delete_plan(Slot("d", DAY), API, source=Source.API).plan
     assert deleted.deleted_at == clock.now
     assert clocked.get_plan("d", DAY) is None
     clock.tick()
@@ -184,7 +184,7 @@ def test_repost_after_delete_revives_the_slot(clocked: PlanService, clock: Froze
 def test_edit_keeps_created_at_and_charts(clocked: PlanService, clock: FrozenClock) -> None:
     first = _post(clocked, "first", charts=_charts(PNG, JPEG))
     clock.tick()
-    result = clocked.edit_plan("coach_d", DAY, " edited ", Actor("Editor"), source=Source.API)
+    result = clocked.edit_plan(Slot("coach_d", DAY), " edited ", Actor("Editor"), source=Source.API)
     plan = result.plan
     assert result.action is Action.EDIT
     assert plan.text == "edited"
@@ -196,7 +196,7 @@ def test_edit_keeps_created_at_and_charts(clocked: PlanService, clock: FrozenClo
     revision = clocked.revisions(plan.id)[-1]
     assert (revision.action, revision.text, revision.actor) == (Action.EDIT, "edited", "Editor")
     assert revision.charts == first.charts
-    by_id = clocked.edit_plan_by_id(plan.id, "by id", API, source=Source.API)
+    by_id = clocked.edit_plan(PlanId(plan.id), "by id", API, source=Source.API)
     assert by_id.plan.text == "by id"
     assert by_id.plan.version == 3
 
@@ -215,10 +215,10 @@ def test_every_change_appends_a_full_revision(clocked: PlanService, clock: Froze
     ).plan
     steps.append((Action.REPLACE, "v2", plan.charts, "api-token", None, Source.API))
     clock.tick()
-    plan = clocked.edit_plan("d", DAY, "v3", Actor("cli"), source=Source.CLI).plan
+    plan = clocked.edit_plan(Slot("d", DAY), "v3", Actor("cli"), source=Source.CLI).plan
     steps.append((Action.EDIT, "v3", plan.charts, "cli", None, Source.CLI))
     clock.tick()
-    plan = clocked.delete_plan_by_id(plan.id, API, source=Source.API).plan
+    plan = clocked.delete_plan(PlanId(plan.id), API, source=Source.API).plan
     steps.append((Action.DELETE, "v3", plan.charts, "api-token", None, Source.API))
     clock.tick()
     plan = clocked.restore_plan(plan.id, API, source=Source.API).plan
@@ -233,7 +233,7 @@ def test_every_change_appends_a_full_revision(clocked: PlanService, clock: Froze
         datetime(2024, 11, 12, 15, 30 + minute, tzinfo=UTC) for minute in range(5)
     ]
     assert len(revisions[1].charts) == 2 and revisions[1].charts[0].content_type == "image/jpeg"
-    events = clocked.events_after(0)
+    events = clocked.outbox.after(0)
     assert [e.type for e in events] == [
         "plan.created",
         "plan.replaced",
@@ -242,7 +242,7 @@ def test_every_change_appends_a_full_revision(clocked: PlanService, clock: Froze
         "plan.restored",
     ]
     assert [e.revision for e in events] == [1, 2, 3, 4, 5]
-    assert clocked.last_event_id() == events[-1].id
+    assert clocked.outbox.last_id() == events[-1].id
 
 
 def test_history_has_the_text_before_each_change_newest_first(
@@ -254,9 +254,9 @@ def test_history_has_the_text_before_each_change_newest_first(
     clock.tick()
     clocked.post_plan("d", "v2", Actor("Replacer"), source=Source.API, trade_date=DAY)
     clock.tick()
-    clocked.edit_plan("d", DAY, "v3", Actor("Editor"), source=Source.API)
+    clocked.edit_plan(Slot("d", DAY), "v3", Actor("Editor"), source=Source.API)
     clock.tick()
-    clocked.delete_plan("d", DAY, Actor("Deleter"), source=Source.API)
+    clocked.delete_plan(Slot("d", DAY), Actor("Deleter"), source=Source.API)
 
     history = clocked.history("D", DAY)
     assert [(h.plan_text, h.edited_by) for h in history] == [
@@ -294,21 +294,23 @@ def test_ingest_is_idempotent(service: PlanService, engine: Engine) -> None:
     assert _counts(engine) == before
     assert service.get_plan("d", DAY) == first.plan
     assert len(service.revisions(first.plan.id)) == 1
-    assert len(service.events_after(0)) == 1
+    assert len(service.outbox.after(0)) == 1
 
 
 def test_edit_and_delete_ingest_keys_are_idempotent(service: PlanService, engine: Engine) -> None:
     plan = _post(service, "v1")
-    service.edit_plan("d", DAY, "v2", API, source=Source.API, ingest_key="msg:1:edit:1")
+    service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API, ingest_key="msg:1:edit:1")
     before = _counts(engine)
-    repeat = service.edit_plan("d", DAY, "v3", API, source=Source.API, ingest_key="msg:1:edit:1")
+    repeat = service.edit_plan(
+        Slot("d", DAY), "v3", API, source=Source.API, ingest_key="msg:1:edit:1"
+    )
     assert repeat.duplicate is True
     assert repeat.plan.text == "v2"
     assert _counts(engine) == before
 
-    service.delete_plan("d", DAY, API, source=Source.API, ingest_key="msg:1:delete")
+    service.delete_plan(Slot("d", DAY), API, source=Source.API, ingest_key="msg:1:delete")
     before = _counts(engine)
-    repeat = service.delete_plan("d", DAY, API, source=Source.API, ingest_key="msg:1:delete")
+    repeat = service.delete_plan(Slot("d", DAY), API, source=Source.API, ingest_key="msg:1:delete")
     assert repeat.duplicate is True
     assert repeat.plan.deleted_at is not None
     assert _counts(engine) == before
@@ -318,7 +320,7 @@ def test_edit_and_delete_ingest_keys_are_idempotent(service: PlanService, engine
 def test_edit_with_the_same_text_is_a_no_op(service: PlanService, engine: Engine) -> None:
     plan = _post(service, "same")
     before = _counts(engine)
-    result = service.edit_plan("d", DAY, "  same \n", API, source=Source.API)
+    result = service.edit_plan(Slot("d", DAY), "  same \n", API, source=Source.API)
     assert result.duplicate is True
     assert result.plan == plan
     assert _counts(engine) == before
@@ -332,13 +334,13 @@ def test_expected_version_mismatch(service: PlanService, engine: Engine) -> None
     plan = _post(service, "v1")
     before = _counts(engine)
     with pytest.raises(PreconditionFailed, match="version 1, not 7"):
-        service.edit_plan("d", DAY, "v2", API, source=Source.API, expected_version=7)
+        service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API, expected_version=7)
     with pytest.raises(PreconditionFailed):
-        service.delete_plan_by_id(plan.id, API, source=Source.API, expected_version=0)
+        service.delete_plan(PlanId(plan.id), API, source=Source.API, expected_version=0)
     assert _counts(engine) == before
-    edited = service.edit_plan("d", DAY, "v2", API, source=Source.API, expected_version=1)
+    edited = service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API, expected_version=1)
     assert edited.plan.version == 2
-    service.delete_plan("d", DAY, API, source=Source.API, expected_version=2)
+    service.delete_plan(Slot("d", DAY), API, source=Source.API, expected_version=2)
     with pytest.raises(PreconditionFailed):
         service.restore_plan(plan.id, API, source=Source.API, expected_version=2)
     assert service.restore_plan(plan.id, API, source=Source.API, expected_version=3).plan.is_live
@@ -355,13 +357,13 @@ def test_restore_of_a_live_plan_is_a_conflict(service: PlanService, engine: Engi
 
 def test_missing_plans_are_not_found(service: PlanService) -> None:
     with pytest.raises(NotFound):
-        service.delete_plan("d", DAY, API, source=Source.API)
+        service.delete_plan(Slot("d", DAY), API, source=Source.API)
     with pytest.raises(NotFound):
-        service.edit_plan("d", DAY, "text", API, source=Source.API)
+        service.edit_plan(Slot("d", DAY), "text", API, source=Source.API)
     with pytest.raises(NotFound):
-        service.edit_plan_by_id(999_999, "text", API, source=Source.API)
+        service.edit_plan(PlanId(999_999), "text", API, source=Source.API)
     with pytest.raises(NotFound):
-        service.delete_plan_by_id(999_999, API, source=Source.API)
+        service.delete_plan(PlanId(999_999), API, source=Source.API)
     with pytest.raises(NotFound):
         service.restore_plan(999_999, API, source=Source.API)
     with pytest.raises(NotFound):
@@ -375,11 +377,11 @@ def test_missing_plans_are_not_found(service: PlanService) -> None:
 
 def test_deleted_plans_cannot_be_edited_or_deleted_again(service: PlanService) -> None:
     _post(service, "v1")
-    service.delete_plan("d", DAY, API, source=Source.API)
+    service.delete_plan(Slot("d", DAY), API, source=Source.API)
     with pytest.raises(NotFound, match="No live plan for coach_d on 2024-11-12"):
-        service.edit_plan("d", DAY, "v2", API, source=Source.API)
+        service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API)
     with pytest.raises(NotFound):
-        service.delete_plan("d", DAY, API, source=Source.API)
+        service.delete_plan(Slot("d", DAY), API, source=Source.API)
 
 
 @pytest.mark.parametrize(
@@ -450,13 +452,18 @@ def test_discord_edits_need_authorship_or_access(discord: PlanService) -> None:
     admin = Actor("Admin", discord_id=ADMIN_ID, is_admin=True)
     discord.post_plan("d", "v1", author, source=Source.DISCORD_COMMAND, trade_date=DAY)
     with pytest.raises(Forbidden, match="You may not change plans of coach_d"):
-        discord.edit_plan("d", DAY, "hijack", stranger, source=Source.DISCORD_EDIT)
+        discord.edit_plan(Slot("d", DAY), "hijack", stranger, source=Source.DISCORD_EDIT)
     with pytest.raises(Forbidden):
-        discord.delete_plan("d", DAY, stranger, source=Source.DISCORD_DELETE)
-    assert discord.edit_plan("d", DAY, "v2", author, source=Source.DISCORD_EDIT).plan.text == "v2"
-    assert discord.edit_plan("d", DAY, "v3", admin, source=Source.DISCORD_EDIT).plan.version == 3
+        discord.delete_plan(Slot("d", DAY), stranger, source=Source.DISCORD_DELETE)
+    assert (
+        discord.edit_plan(Slot("d", DAY), "v2", author, source=Source.DISCORD_EDIT).plan.text
+        == "v2"
+    )
+    assert (
+        discord.edit_plan(Slot("d", DAY), "v3", admin, source=Source.DISCORD_EDIT).plan.version == 3
+    )
     # Not from Discord: the API's own token check applies, not Discord ids.
-    assert discord.edit_plan("d", DAY, "v4", stranger, source=Source.API).plan.version == 4
+    assert discord.edit_plan(Slot("d", DAY), "v4", stranger, source=Source.API).plan.version == 4
 
 
 # -- charts --------------------------------------------------------------------------------
@@ -569,8 +576,8 @@ def test_listeners_hear_after_commit_and_failures_do_not_break_writes(
     service.subscribe(broken)
     service.subscribe(watcher)
     plan = _post(service, "v1")
-    service.edit_plan("d", DAY, "v2", API, source=Source.API)
-    service.delete_plan("d", DAY, API, source=Source.API)
+    service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API)
+    service.delete_plan(Slot("d", DAY), API, source=Source.API)
     assert heard == [(plan.id, 1, 1), (plan.id, 2, 2), (plan.id, 3, 3)]
     assert service.get_plan_by_id(plan.id).version == 3
 
@@ -580,9 +587,9 @@ def test_listeners_not_called_for_failed_or_duplicate_writes(service: PlanServic
     service.subscribe(heard.append)
     _post(service, "v1", ingest_key="k")
     _post(service, "v1 again", ingest_key="k")
-    service.edit_plan("d", DAY, "v1", API, source=Source.API)
+    service.edit_plan(Slot("d", DAY), "v1", API, source=Source.API)
     with pytest.raises(PreconditionFailed):
-        service.edit_plan("d", DAY, "v2", API, source=Source.API, expected_version=5)
+        service.edit_plan(Slot("d", DAY), "v2", API, source=Source.API, expected_version=5)
     assert len(heard) == 1
 
 
@@ -625,7 +632,7 @@ def test_storage_failure_is_storage_unavailable(
         with pytest.raises(StorageUnavailable, match="database unavailable"):
             down.post_plan("d", "t", API, source=Source.API, trade_date=DAY)
         with pytest.raises(StorageUnavailable):
-            down.edit_plan("d", DAY, "t", API, source=Source.API)
+            down.edit_plan(Slot("d", DAY), "t", API, source=Source.API)
         with pytest.raises(StorageUnavailable):
             down.get_plan("d", DAY)
         with pytest.raises(StorageUnavailable):

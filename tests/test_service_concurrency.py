@@ -66,7 +66,7 @@ def test_concurrent_posts_to_one_slot(service: PlanService, engine: Engine) -> N
     for result in results:
         assert by_number[result.plan.version].text == result.plan.text
 
-    events = service.events_after(0, 1000)
+    events = service.outbox.after(0, 1000)
     assert len(events) == WRITERS
     assert _count(engine, EventRow) == WRITERS
     assert sorted(e.revision for e in events) == list(range(1, WRITERS + 1))

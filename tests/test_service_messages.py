@@ -10,7 +10,7 @@ import pytest
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.coaches import Coach, Roster
-from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.plans import Actor, Plan, Slot, Source
 from coachplans.service import PlanService
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def test_a_repost_without_a_message_clears_the_old_one(bot: PlanService) -> None
 def test_an_edit_keeps_the_message(bot: PlanService, clock: FrozenClock) -> None:
     plan = _post(bot, "d", "first", ALICE, MSG)
     clock.tick()
-    bot.edit_plan("d", DAY, "edited", ALICE, source=Source.DISCORD_EDIT)
+    bot.edit_plan(Slot("d", DAY), "edited", ALICE, source=Source.DISCORD_EDIT)
     found = bot.plan_for_message(MSG)
     assert found is not None
     assert (found.id, found.text, found.edited_at) == (plan.id, "edited", clock.now)
@@ -104,7 +104,7 @@ def test_an_edit_keeps_the_message(bot: PlanService, clock: FrozenClock) -> None
 def test_a_deleted_plan_is_still_found(bot: PlanService, clock: FrozenClock) -> None:
     plan = _post(bot, "d", "doomed", ALICE, MSG)
     clock.tick()
-    bot.delete_plan("d", DAY, ALICE, source=Source.DISCORD_DELETE)
+    bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     assert bot.get_plan("d", DAY) is None
 
     found = bot.plan_for_message(MSG)
@@ -116,7 +116,7 @@ def test_a_deleted_plan_is_still_found(bot: PlanService, clock: FrozenClock) -> 
 
 def test_a_message_in_two_slots_prefers_the_live_plan(bot: PlanService) -> None:
     old = _post(bot, "d", "today", ALICE, MSG)
-    bot.delete_plan("d", DAY, ALICE, source=Source.DISCORD_DELETE)
+    bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     moved = _post(bot, "d", "tomorrow", ALICE, MSG, trade_date=NEXT_DAY)
     assert moved.id != old.id
     found = bot.plan_for_message(MSG)
@@ -142,7 +142,7 @@ def test_plans_by_author_lists_live_plans_of_the_date_in_roster_order(bot: PlanS
 def test_plans_by_author_skips_deleted_and_taken_over_plans(bot: PlanService) -> None:
     _post(bot, "d", "alice day", ALICE, MSG)
     _post(bot, "i", "alice intraday", ALICE, MSG + 1)
-    bot.delete_plan("d", DAY, ALICE, source=Source.DISCORD_DELETE)
+    bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     bob_i = _post(bot, "i", "bob took it", BOB, MSG + 2)
 
     assert bot.plans_by_author(ALICE_ID, DAY) == []

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from coachplans.cli import main
-from coachplans.domain.plans import Actor, Source
+from coachplans.domain.plans import Actor, PlanId, Source
 from coachplans.domain.queries import PlanQuery
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.service import PlanService
@@ -43,8 +43,8 @@ def test_post_stores_signals(service: PlanService) -> None:
 
 def test_edit_replaces_signals(service: PlanService) -> None:
     plan_id = post(service, "$NVDA long above 945, PT 960, SL 938\n$TSLA puts below 240")
-    edited = service.edit_plan_by_id(
-        plan_id, "BTC-USD support 67,000-67,500", API, source=Source.API
+    edited = service.edit_plan(
+        PlanId(plan_id), "BTC-USD support 67,000-67,500", API, source=Source.API
     )
     expected = (Signal("BTC-USD", Bias.NEUTRAL, (Level(LevelKind.SUPPORT, 67000, 67500),)),)
     assert edited.plan.signals == expected
@@ -59,7 +59,7 @@ def test_replace_replaces_signals(service: PlanService) -> None:
 
 def test_delete_and_restore_keep_signals(service: PlanService) -> None:
     plan_id = post(service, "$NVDA long above 945, PT 960, SL 938")
-    deleted = service.delete_plan_by_id(plan_id, API, source=Source.API)
+    deleted = service.delete_plan(PlanId(plan_id), API, source=Source.API)
     assert deleted.plan.signals == (NVDA,)
     assert service.get_plan_by_id(plan_id).signals == (NVDA,)
     restored = service.restore_plan(plan_id, API, source=Source.API)
@@ -80,7 +80,7 @@ def test_filter_by_ticker_any_case(service: PlanService) -> None:
 def test_backfill_parses_every_plan_and_is_idempotent(service: PlanService, engine: Engine) -> None:
     live = post(service, "$NVDA long above 945, PT 960, SL 938", coach="d")
     gone = post(service, "$AMD short below 150", coach="i")
-    service.delete_plan_by_id(gone, API, source=Source.API)
+    service.delete_plan(PlanId(gone), API, source=Source.API)
     with engine.begin() as conn:
         conn.execute(delete(PlanSignalRow))
     assert service.get_plan_by_id(live).signals == ()

@@ -14,8 +14,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -23,7 +22,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import SecretStr
-from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from coachplans import __version__
@@ -295,8 +293,9 @@ def _api(args: argparse.Namespace) -> int:
 
 
 def _run_server(settings: Settings) -> int:
-    from coachplans.runtime import BotState, build_service
+    from coachplans.bot_status import BotState
     from coachplans.serve import serve_api
+    from coachplans.wiring import build_service
 
     _start_logging(settings)
     log.info(
@@ -338,8 +337,9 @@ def _bot(args: argparse.Namespace) -> int:
 
 def _run_bot_alone(settings: Settings) -> int:
     from coachplans.bot.runner import BotOutcome, describe
-    from coachplans.runtime import BotState, build_service
+    from coachplans.bot_status import BotState
     from coachplans.serve import serve_bot
+    from coachplans.wiring import build_service
 
     _start_logging(settings)
     log.info(
@@ -361,38 +361,28 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-@contextmanager
-def _database(args: argparse.Namespace) -> Iterator[tuple[Settings, Engine]]:
-    """Settings from the flags, logging started, and an engine disposed of afterwards."""
-    from coachplans.store.engine import make_engine
-
+def _database_url(args: argparse.Namespace) -> str:
+    """The database URL from the flags, with logging started."""
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
-    engine = make_engine(settings.database.effective_url)
-    try:
-        yield settings, engine
-    finally:
-        engine.dispose()
+    return settings.database.effective_url
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from coachplans.store.migrate import current, upgrade
+    from coachplans.wiring import upgrade_schema
 
-    with _database(args) as (settings, engine):
-        upgrade(engine)
-        revision = current(engine)
-    url = mask_url(settings.database.effective_url)
-    sys.stdout.write(f"database: {url}\nrevision: {revision} (head)\n")
+    url = _database_url(args)
+    revision = upgrade_schema(url)
+    sys.stdout.write(f"database: {mask_url(url)}\nrevision: {revision} (head)\n")
     return 0
 
 
 def _current(args: argparse.Namespace) -> int:
-    from coachplans.store.migrate import current, head
+    from coachplans.wiring import schema_revisions
 
-    with _database(args) as (settings, engine):
-        revision = current(engine)
-    url = mask_url(settings.database.effective_url)
-    sys.stdout.write(f"database: {url}\nrevision: {_describe_revision(revision, head())}\n")
+    url = _database_url(args)
+    revision, head = schema_revisions(url)
+    sys.stdout.write(f"database: {mask_url(url)}\nrevision: {_describe_revision(revision, head)}\n")
     return 0
 
 
@@ -405,16 +395,13 @@ def _describe_revision(revision: str | None, head_revision: str | None) -> str:
 
 
 def _backfill_signals(args: argparse.Namespace) -> int:
-    from coachplans.runtime import build_service
+    from coachplans.wiring import opened_service
 
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
-    service = build_service(settings)
-    try:
+    with opened_service(settings) as service:
         plans = service.backfill_signals()
         signals = service.count_signals()
-    finally:
-        service.repo.engine.dispose()
     sys.stdout.write(f"signals: parsed {plans} plans, {signals} signals stored\n")
     return 0
 
@@ -442,10 +429,9 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from coachplans.transfer.export import STDOUT, run_export
+    from coachplans.transfer.export import STDOUT, export_database
 
-    with _database(args) as (_settings, engine):
-        report = run_export(engine, args.output)
+    report = export_database(_database_url(args), args.output)
     # With the export on stdout, the report goes to stderr so the data stays clean.
     _report(report, args.json, sys.stderr if args.output == STDOUT else sys.stdout)
     return 0

@@ -10,7 +10,7 @@ Scripts written for the old server keep working with only their imports changed:
 
 Nothing here holds a rule of its own: settings come from :mod:`coachplans.settings`, storage from
 :mod:`coachplans.store`, every read and write goes through :class:`coachplans.service.PlanService`,
-and the JSON shapes come from :mod:`coachplans.views`. Bad input never raises: writes answer
+and the JSON shapes come from :mod:`coachplans.compat_json`. Bad input never raises: writes answer
 ``(False, message)`` and reads answer ``{"error": message}`` with the domain's message.
 """
 
@@ -19,27 +19,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from coachplans import service as real
+from coachplans.compat_json import history_to_compat, no_plan, plan_to_compat, plans_to_compat
 from coachplans.domain.charts import ChartUpload
-from coachplans.domain.coaches import Coach, Roster
-from coachplans.domain.plans import Actor, Source, WriteResult
+from coachplans.domain.plans import Actor, Slot, Source, WriteResult
 from coachplans.errors import CoachPlansError
-from coachplans.runtime import roster_from
-from coachplans.settings import DEFAULT_ROSTER, Settings, load_settings
+from coachplans.settings import Settings, load_settings
 from coachplans.store.engine import make_engine
 from coachplans.store.migrate import upgrade
 from coachplans.store.repository import Repository
-from coachplans.views import history_to_compat, no_plan, plan_to_compat, plans_to_compat
+from coachplans.wiring import service_over
 
 __all__ = ["ConfigManager", "PlanService", "StorageManager", "populate_mock_data"]
 
 DateLike = str | date | None
 Attachment = str | bytes | tuple[str, bytes]
-DEFAULT_TIMEZONE = "America/New_York"
 
 
 class ConfigManager:
@@ -95,23 +92,6 @@ class StorageManager:
         self.engine.dispose()
 
 
-def _default_roster() -> Roster:
-    return Roster(Coach(key, name) for key, name in DEFAULT_ROSTER)
-
-
-def _build_service(storage: StorageManager, config: ConfigManager | None) -> real.PlanService:
-    if config is None:
-        return real.PlanService(storage.repo, _default_roster(), ZoneInfo(DEFAULT_TIMEZONE))
-    settings = config.settings
-    return real.PlanService(
-        storage.repo,
-        roster_from(settings),
-        settings.tz,
-        max_charts=settings.discord.max_chart_attachments,
-        max_chart_bytes=settings.discord.max_chart_bytes,
-    )
-
-
 def _split_attachments(
     attachments: Iterable[Any] | None,
 ) -> tuple[list[ChartUpload], list[str]]:
@@ -157,7 +137,9 @@ class PlanService:
     def __init__(self, storage: StorageManager, config: ConfigManager | None = None):
         self.storage = storage
         self.config = config
-        self.service: real.PlanService = _build_service(storage, config)
+        self.service: real.PlanService = service_over(
+            storage.repo, None if config is None else config.settings
+        )
 
     # -- writes: (ok, message[, plan_id]) ---------------------------------------------------
 
@@ -189,9 +171,8 @@ class PlanService:
         self, coach_name: str, date: DateLike, new_text: str, author: str
     ) -> tuple[bool, str]:
         try:
-            result = self.service.edit_plan(
-                coach_name, self._day(date), new_text, Actor(author), source=Source.CLI
-            )
+            target = Slot(coach_name, self._day(date))
+            result = self.service.edit_plan(target, new_text, Actor(author), source=Source.CLI)
         except CoachPlansError as exc:
             return False, str(exc)
         plan = result.plan
@@ -201,9 +182,8 @@ class PlanService:
 
     def delete_plan(self, coach_name: str, date: DateLike, author: str) -> tuple[bool, str]:
         try:
-            result = self.service.delete_plan(
-                coach_name, self._day(date), Actor(author), source=Source.CLI
-            )
+            target = Slot(coach_name, self._day(date))
+            result = self.service.delete_plan(target, Actor(author), source=Source.CLI)
         except CoachPlansError as exc:
             return False, str(exc)
         plan = result.plan

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from coachplans.bot_status import BotState
 from coachplans.errors import CoachPlansError
-from coachplans.runtime import BotState
 from coachplans.service import PlanService
 from coachplans.settings import Settings
 

@@ -27,6 +27,8 @@ from coachplans.domain.plans import (
     Event,
     HistoryEntry,
     Plan,
+    PlanId,
+    PlanTarget,
     Revision,
     Source,
     WriteResult,
@@ -53,6 +55,22 @@ Listener = Callable[[Plan], None]
 DISCORD_SOURCES = {Source.DISCORD_COMMAND, Source.DISCORD_EDIT, Source.DISCORD_DELETE}
 
 
+class Outbox:
+    """The event log every change appends to, read in order: the SSE stream, the pollable
+    event list and resumption with ``Last-Event-ID`` all read it here."""
+
+    def __init__(self, repo: Repository):
+        self._repo = repo
+
+    def after(self, after_id: int, limit: int = 100) -> list[Event]:
+        """Events with an id above ``after_id``, oldest first."""
+        return self._repo.events_after(after_id, limit)
+
+    def last_id(self) -> int:
+        """The newest event's id; 0 when there is none."""
+        return self._repo.last_event_id()
+
+
 class PlanService:
     def __init__(
         self,
@@ -70,6 +88,7 @@ class PlanService:
         self.max_charts = min(max_charts, MAX_CHARTS)
         self.max_chart_bytes = max_chart_bytes
         self._clock = clock
+        self.outbox = Outbox(repo)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
@@ -135,8 +154,7 @@ class PlanService:
 
     def edit_plan(
         self,
-        coach: str,
-        trade_date: date,
+        target: PlanTarget,
         text: str,
         actor: Actor,
         *,
@@ -145,31 +163,9 @@ class PlanService:
         ingest_key: str | None = None,
     ) -> WriteResult:
         """Change the text of a live plan; its charts are kept."""
-        target = self.roster.resolve(coach)
         body = clean_text(text)
         return self._change(
-            lambda tx: tx.lock_slot(target.key, trade_date),
-            Action.EDIT,
-            actor,
-            source,
-            text=body,
-            expected_version=expected_version,
-            ingest_key=ingest_key,
-        )
-
-    def edit_plan_by_id(
-        self,
-        plan_id: int,
-        text: str,
-        actor: Actor,
-        *,
-        source: Source,
-        expected_version: int | None = None,
-        ingest_key: str | None = None,
-    ) -> WriteResult:
-        body = clean_text(text)
-        return self._change(
-            lambda tx: tx.lock_by_id(plan_id),
+            self._locator(target),
             Action.EDIT,
             actor,
             source,
@@ -180,35 +176,16 @@ class PlanService:
 
     def delete_plan(
         self,
-        coach: str,
-        trade_date: date,
+        target: PlanTarget,
         actor: Actor,
         *,
         source: Source,
         expected_version: int | None = None,
         ingest_key: str | None = None,
     ) -> WriteResult:
-        target = self.roster.resolve(coach)
+        """Soft-delete a live plan (a revision records it; restore brings it back)."""
         return self._change(
-            lambda tx: tx.lock_slot(target.key, trade_date),
-            Action.DELETE,
-            actor,
-            source,
-            expected_version=expected_version,
-            ingest_key=ingest_key,
-        )
-
-    def delete_plan_by_id(
-        self,
-        plan_id: int,
-        actor: Actor,
-        *,
-        source: Source,
-        expected_version: int | None = None,
-        ingest_key: str | None = None,
-    ) -> WriteResult:
-        return self._change(
-            lambda tx: tx.lock_by_id(plan_id),
+            self._locator(target),
             Action.DELETE,
             actor,
             source,
@@ -220,7 +197,7 @@ class PlanService:
         self, plan_id: int, actor: Actor, *, source: Source, expected_version: int | None = None
     ) -> WriteResult:
         return self._change(
-            lambda tx: tx.lock_by_id(plan_id),
+            self._locator(PlanId(plan_id)),
             Action.RESTORE,
             actor,
             source,
@@ -288,12 +265,6 @@ class PlanService:
             raise NotFound(f"Chart {sha256} not found")
         return found
 
-    def events_after(self, after_id: int, limit: int = 100) -> list[Event]:
-        return self.repo.events_after(after_id, limit)
-
-    def last_event_id(self) -> int:
-        return self.repo.last_event_id()
-
     def stats(self) -> Stats:
         return self.repo.stats()
 
@@ -345,6 +316,13 @@ class PlanService:
         if source in DISCORD_SOURCES and not may_post(target, actor, channel_id):
             raise Forbidden(denial_reason(target, actor, channel_id))
         return target
+
+    def _locator(self, target: PlanTarget) -> Callable[[WriteTx], PlanState | None]:
+        """How the write transaction finds (and locks) the target's row."""
+        if isinstance(target, PlanId):
+            return lambda tx: tx.lock_by_id(target.id)
+        key, day = self.roster.resolve(target.coach).key, target.trade_date
+        return lambda tx: tx.lock_slot(key, day)
 
     def _may_change(self, row: PlanState, actor: Actor, source: Source) -> None:
         if source not in DISCORD_SOURCES or actor.is_admin:

@@ -20,14 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from coachplans.domain.coaches import DEFAULT_ROSTER, coach_key
+from coachplans.domain.dates import DEFAULT_TIMEZONE
 from coachplans.errors import ConfigError
-
-DEFAULT_ROSTER: tuple[tuple[str, str], ...] = (
-    ("d", "Coach D (Day Trading)"),
-    ("i", "Coach I (Intraday)"),
-    ("s", "Coach S (Swing)"),
-    ("n", "Coach N (News/Events)"),
-)
 
 # Flat environment names of the old system -> (section, field).
 LEGACY_ENV: dict[str, tuple[str, str]] = {
@@ -74,7 +69,7 @@ class CoachConfig(_Section):
     @field_validator("key")
     @classmethod
     def _slug(cls, value: str) -> str:
-        key = value.strip().lower().removeprefix("coach_")
+        key = coach_key(value)
         if not _SLUG.match(key):
             raise ValueError(f"coach key {value!r} must be a letter or short slug (a-z, 0-9, _)")
         return key
@@ -183,7 +178,7 @@ class Settings(BaseSettings):
     )
 
     config_file: Path | None = Field(default=None, exclude=True)
-    market_timezone: str = "America/New_York"
+    market_timezone: str = DEFAULT_TIMEZONE
     run_bot: bool = True
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

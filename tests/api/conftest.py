@@ -13,9 +13,10 @@ from api_support import BASE_URL, AppFactory, api_settings, make_png
 from fastapi import FastAPI
 
 from coachplans.api.app import create_app
-from coachplans.runtime import BotState, build_service
+from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.settings import Settings
+from coachplans.wiring import build_service
 
 
 @pytest.fixture

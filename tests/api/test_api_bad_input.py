@@ -26,7 +26,7 @@ def b64(data: bytes) -> str:
 def state(service: PlanService) -> tuple[Any, ...]:
     stats = service.stats()
     plans = [(p.id, p.coach, p.text, p.version, len(p.charts)) for p in service.plans_for_date(DAY)]
-    return service.last_event_id(), stats.total_plans, stats.total_charts, plans
+    return service.outbox.last_id(), stats.total_plans, stats.total_charts, plans
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ async def test_request_body_over_the_limit_413(make_client: AppFactory) -> None:
     response = await post(http, plan_body(charts=[{"data_base64": b64(make_png(3, side=40))}]))
     assert response.status_code == 413
     assert response.json()["error"] == "Payload Too Large"
-    assert service.last_event_id() == 0
+    assert service.outbox.last_id() == 0
 
 
 # --- the request body itself -----------------------------------------------------------------

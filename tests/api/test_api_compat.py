@@ -9,7 +9,7 @@ import httpx
 import pytest
 from api_support import AUTH, BASE_URL, DAY, DAY_TEXT, AppFactory, each, make_png, seed
 
-from coachplans.domain.plans import Actor, Source
+from coachplans.domain.plans import Actor, PlanId, Slot, Source
 from coachplans.service import PlanService
 
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
@@ -78,7 +78,7 @@ async def test_found_plan_has_every_field(client: httpx.AsyncClient, service: Pl
 
 async def test_edited_at_set_after_an_edit(client: httpx.AsyncClient, service: PlanService) -> None:
     seed(service, text="first")
-    service.edit_plan("d", DAY, "second", Actor("Coach Dee"), source=Source.MOCK)
+    service.edit_plan(Slot("d", DAY), "second", Actor("Coach Dee"), source=Source.MOCK)
     body = (await client.get("/api/coach-plans/", params={"coach": "d", "date": DAY_TEXT})).json()
     assert body["plan"] == "second"
     edited = assert_iso(body["edited_at"])
@@ -214,7 +214,7 @@ async def test_all_keyed_by_coach_with_only_live_plans(
     seed(service, "s", "swing plan")
     gone = seed(service, "i", "deleted later")
     seed(service, "n", "another day", day=DAY.replace(day=13))
-    service.delete_plan_by_id(gone.id, Actor("Coach I"), source=Source.MOCK)
+    service.delete_plan(PlanId(gone.id), Actor("Coach I"), source=Source.MOCK)
     response = await client.get("/api/coach-plans/all", params={"date": DAY_TEXT})
     assert response.status_code == 200
     body = response.json()
@@ -247,7 +247,7 @@ async def test_history_newest_first_with_text_before_each_change(
 ) -> None:
     today = service.today()
     seed(service, "d", "version one", day=today, actor="Coach Dee")
-    service.edit_plan("d", today, "version two", Actor("Editor Ed"), source=Source.MOCK)
+    service.edit_plan(Slot("d", today), "version two", Actor("Editor Ed"), source=Source.MOCK)
     service.post_plan("d", "version three", Actor("Reposter Rae"), source=Source.MOCK)
     response = await client.get("/api/coach-plans/history", params={"coach": "D"})
     assert response.status_code == 200
@@ -275,7 +275,7 @@ async def test_deleted_plan_is_the_no_plan_answer_and_repost_revives(
     client: httpx.AsyncClient, service: PlanService
 ) -> None:
     plan = seed(service, "d", "soon gone")
-    service.delete_plan_by_id(plan.id, Actor("Coach Dee"), source=Source.MOCK)
+    service.delete_plan(PlanId(plan.id), Actor("Coach Dee"), source=Source.MOCK)
     url = f"/api/coach-plans/?coach=d&date={DAY_TEXT}"
     assert_no_plan((await client.get(url)).json())
     assert (await client.get(f"/api/coach-plans/all?date={DAY_TEXT}")).json() == {}

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from coachplans.bot_status import BotState
 from coachplans.domain.plans import Actor, Source
-from coachplans.runtime import BotState, build_service
 from coachplans.settings import load_settings
+from coachplans.wiring import build_service
 
 TOKEN = "fuzz-token-123"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)

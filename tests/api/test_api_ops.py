@@ -11,7 +11,7 @@ import pytest
 from api_support import AUTH, DAY, DAY_TEXT, AppFactory, each, make_png, seed
 from fastapi import FastAPI
 
-from coachplans.domain.plans import Actor, Source
+from coachplans.domain.plans import Actor, PlanId, Source
 from coachplans.logging import RequestIdFilter
 from coachplans.service import PlanService
 from db_support import database_gone
@@ -45,7 +45,7 @@ async def test_health_counts_live_plans_only(
 ) -> None:
     seed(service, "d")
     gone = seed(service, "s")
-    service.delete_plan_by_id(gone.id, Actor("x"), source=Source.MOCK)
+    service.delete_plan(PlanId(gone.id), Actor("x"), source=Source.MOCK)
     body = (await client.get("/health")).json()
     assert body["components"]["database"]["plan_count"] == 1
 
@@ -66,7 +66,7 @@ async def test_health_503_when_database_is_gone(
     client: httpx.AsyncClient, service: PlanService, db_url: str
 ) -> None:
     seed(service, "d", "kept safe")
-    before = service.last_event_id()
+    before = service.outbox.last_id()
     with database_gone(service, db_url):
         response = await client.get("/health")
         assert response.status_code == 503
@@ -91,7 +91,7 @@ async def test_health_503_when_database_is_gone(
     assert recovered.status_code == 200
     assert recovered.json()["components"]["database"] == {"status": "up", "plan_count": 1}
     # nothing half-written
-    assert service.last_event_id() == before
+    assert service.outbox.last_id() == before
     assert service.get_plan("s", DAY) is None
     assert service.get_plan("d", DAY).text == "kept safe"  # type: ignore[union-attr]
 
@@ -101,7 +101,7 @@ async def test_health_503_when_database_is_gone(
 
 async def test_metrics_json_shape(client: httpx.AsyncClient, service: PlanService) -> None:
     plan = seed(service, "d", charts=[make_png(7)])
-    service.edit_plan_by_id(plan.id, "edited", Actor("x"), source=Source.MOCK)
+    service.edit_plan(PlanId(plan.id), "edited", Actor("x"), source=Source.MOCK)
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")

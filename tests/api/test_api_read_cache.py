@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from coachplans.api.responses import CacheKey, ReadCache
+from coachplans.api.read_cache import CacheKey, ReadCache
 
 KEY: CacheKey = ("/api/coach-plans/all", b"date=2024-11-12", b"testserver", "http")
 

@@ -15,10 +15,11 @@ import pytest
 from api_support import AUTH, DAY, DAY_TEXT, each, seed
 
 from coachplans.api.app import create_app
-from coachplans.domain.plans import Actor, Source
-from coachplans.runtime import BotState, build_service
+from coachplans.bot_status import BotState
+from coachplans.domain.plans import Actor, PlanId, Slot, Source
 from coachplans.service import PlanService
 from coachplans.settings import Settings
+from coachplans.wiring import build_service
 from live_server import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -136,7 +137,7 @@ async def test_stream_delivers_history_then_new_writes_promptly(
 ) -> None:
     server = start_server()
     plan = seed(service, "d", "first")
-    service.edit_plan_by_id(plan.id, "second", Actor("x"), source=Source.MOCK)
+    service.edit_plan(PlanId(plan.id), "second", Actor("x"), source=Source.MOCK)
     async with sse(http, server.url + STREAM) as (response, reader):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
@@ -195,7 +196,7 @@ async def test_resume_with_last_event_id(
 
     async with sse(http, server.url + STREAM, {"Last-Event-ID": "4"}) as (_, reader):
         await reader.nothing_more(0.3)
-        service.edit_plan("n", DAY, "edited", Actor("x"), source=Source.MOCK)
+        service.edit_plan(Slot("n", DAY), "edited", Actor("x"), source=Source.MOCK)
         only = await reader.next_event()
         assert only["id"] == "5"
         check_event(only, "plan.edited")

@@ -11,7 +11,7 @@ import pytest
 from api_support import AUTH, BASE_URL, DAY, DAY_TEXT, each, make_png, seed
 
 from coachplans.domain.charts import ChartUpload
-from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.plans import Actor, Plan, PlanId, Slot, Source
 from coachplans.service import PlanService
 
 PLAN_FIELDS = {
@@ -109,7 +109,7 @@ async def test_list_by_text_query(client: httpx.AsyncClient, service: PlanServic
 async def test_list_include_deleted(client: httpx.AsyncClient, service: PlanService) -> None:
     keep = seed(service, "d")
     gone = seed(service, "i")
-    service.delete_plan_by_id(gone.id, Actor("x"), source=Source.MOCK)
+    service.delete_plan(PlanId(gone.id), Actor("x"), source=Source.MOCK)
     assert await list_ids(client, "") == [keep.id]
     response = await client.get("/api/v1/plans?include_deleted=true")
     flags = {p["id"]: p["deleted"] for p in response.json()["plans"]}
@@ -201,7 +201,7 @@ async def test_limit_bounds(client: httpx.AsyncClient) -> None:
 async def test_one_plan_with_chart_objects(client: httpx.AsyncClient, service: PlanService) -> None:
     first, second = make_png(11), make_png(12, side=3)
     plan = seed(service, "s", "swing plan", charts=[first, second])
-    service.edit_plan_by_id(plan.id, "swing plan v2", Actor("x"), source=Source.MOCK)
+    service.edit_plan(PlanId(plan.id), "swing plan v2", Actor("x"), source=Source.MOCK)
     response = await client.get(f"/api/v1/plans/{plan.id}")
     assert response.status_code == 200
     body = response.json()
@@ -240,7 +240,7 @@ async def test_revisions_full_text_and_charts_after_each_change(
     service.post_plan("d", "two", Actor("Rae"), source=Source.MOCK, trade_date=DAY, charts=[])
     edited = await client.patch(f"/api/v1/plans/{plan.id}", json={"text": "three"}, headers=AUTH)
     assert edited.status_code == 200
-    service.delete_plan_by_id(plan.id, Actor("Del"), source=Source.MOCK)
+    service.delete_plan(PlanId(plan.id), Actor("Del"), source=Source.MOCK)
     service.restore_plan(plan.id, Actor("Res"), source=Source.MOCK)
     service.post_plan(
         "d", "four", Actor("Rae"), source=Source.MOCK, trade_date=DAY,
@@ -369,7 +369,7 @@ async def test_write_changes_etag_at_once(
     assert ('"after"' in response.text) is not history
     # a write through the service (the bot's path) invalidates the cache too
     etag2 = response.headers["etag"]
-    service.edit_plan("d", DAY, "by the bot", Actor("Coach Dee"), source=Source.MOCK)
+    service.edit_plan(Slot("d", DAY), "by the bot", Actor("Coach Dee"), source=Source.MOCK)
     third = await client.get(url, headers={"If-None-Match": etag2})
     assert third.status_code == 200
     assert third.headers["etag"] != etag2

@@ -106,7 +106,7 @@ async def test_writes_require_the_bearer_token(
     client: httpx.AsyncClient, service: PlanService
 ) -> None:
     plan = seed(service, "d", "untouched")
-    before = service.last_event_id()
+    before = service.outbox.last_id()
 
     async def check(headers: dict[str, str]) -> None:
         attempts = [
@@ -129,7 +129,7 @@ async def test_writes_require_the_bearer_token(
             assert "s3cret" not in response.text
 
     await each(BAD_CREDENTIALS, check)
-    assert service.last_event_id() == before
+    assert service.outbox.last_id() == before
     stored = service.get_plan("d", DAY)
     assert stored is not None and stored.text == "untouched" and stored.version == 1
 
@@ -150,7 +150,7 @@ async def test_writes_disabled_without_tokens(make_client: AppFactory) -> None:
     )
     assert response.status_code == 401
     assert "API_TOKENS" in response.json()["message"]
-    assert service.last_event_id() == 0
+    assert service.outbox.last_id() == 0
 
 
 async def test_reads_may_require_a_token(make_client: AppFactory) -> None:
@@ -205,7 +205,7 @@ async def test_patch_with_stale_etag_412(client: httpx.AsyncClient, service: Pla
     plan_id, stale = created.json()["id"], created.headers["etag"]
     newer = await client.patch(f"/api/v1/plans/{plan_id}", json={"text": "newer"}, headers=AUTH)
     assert newer.status_code == 200
-    before = service.last_event_id()
+    before = service.outbox.last_id()
     response = await client.patch(
         f"/api/v1/plans/{plan_id}",
         json={"text": "lost update"},
@@ -215,7 +215,7 @@ async def test_patch_with_stale_etag_412(client: httpx.AsyncClient, service: Pla
     assert response.json()["error"] == "Precondition Failed"
     assert response.json()["message"]
     assert (await client.get(f"/api/v1/plans/{plan_id}")).json()["text"] == "newer"
-    assert service.last_event_id() == before
+    assert service.outbox.last_id() == before
 
 
 MALFORMED_IF_MATCH = [
@@ -263,7 +263,7 @@ async def test_patch_errors(client: httpx.AsyncClient, service: PlanService) -> 
     same = await client.patch(f"/api/v1/plans/{plan.id}", json={"text": " here "}, headers=AUTH)
     assert same.status_code == 200
     assert same.json()["version"] == 1  # no change, no revision
-    assert service.last_event_id() == 1
+    assert service.outbox.last_id() == 1
 
 
 # --- delete and restore --------------------------------------------------------------------

@@ -14,9 +14,8 @@ import httpx
 from PIL import Image
 from sqlalchemy import Engine
 
-from coachplans.bot.client import PlanBot
 from coachplans.bot.downloads import ChartDownloader
-from coachplans.bot.offline import (
+from coachplans.bot.gateway_objects import (
     OfflineContext,
     SentReply,
     act_as,
@@ -25,8 +24,9 @@ from coachplans.bot.offline import (
     make_message,
     outbox,
 )
+from coachplans.bot.plan_bot import PlanBot
+from coachplans.bot_status import BotState
 from coachplans.domain.coaches import Coach, Roster
-from coachplans.runtime import BotState
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings
 from coachplans.store.repository import Repository

@@ -22,8 +22,8 @@ from bot_support import COACH_D_USER, Harness
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
-from coachplans.bot import offline
-from coachplans.bot.offline import snowflake
+from coachplans.bot import gateway_objects
+from coachplans.bot.gateway_objects import snowflake
 
 APPLICATION_ID = 4242
 EPHEMERAL = 64  # message flag
@@ -97,7 +97,7 @@ class DiscordHttp:
             "id": str(snowflake()),
             "channel_id": str(self.channels.get(token, 0)),
             "webhook_id": str(APPLICATION_ID),
-            "author": offline.user_payload(APPLICATION_ID, "coachplans", bot=True),
+            "author": gateway_objects.user_payload(APPLICATION_ID, "coachplans", bot=True),
             "content": payload.get("content", ""),
             "flags": payload.get("flags", 0),
             "timestamp": datetime.now(UTC).isoformat(),
@@ -128,8 +128,8 @@ def recorded_discord_http() -> Iterator[DiscordHttp]:
 def member_payload(user_id: int, name: str, role_ids: Sequence[int]) -> dict[str, Any]:
     """A member as an interaction carries it: with its user and its permissions here."""
     return {
-        **offline.member_payload(role_ids),
-        "user": offline.user_payload(user_id, name),
+        **gateway_objects.member_payload(role_ids),
+        "user": gateway_objects.user_payload(user_id, name),
         "permissions": "0",
     }
 

@@ -13,7 +13,7 @@ import discord
 import pytest
 from bot_support import ANYONE, OTHER_CHANNEL, PLANS_CHANNEL, Harness, make_harness
 
-from coachplans.bot.offline import make_message, snowflake
+from coachplans.bot.gateway_objects import make_message, snowflake
 from coachplans.domain.plans import Source
 from coachplans.service import PlanService
 

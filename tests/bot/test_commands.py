@@ -22,7 +22,7 @@ from bot_support import (
 )
 
 from coachplans.bot.actions import STORAGE_DOWN, UNEXPECTED
-from coachplans.bot.offline import OfflineContext, attachment_payload
+from coachplans.bot.gateway_objects import OfflineContext, attachment_payload
 from coachplans.bot.replies import DISCORD_LIMIT
 from coachplans.domain.plans import Source
 from coachplans.errors import StorageUnavailable

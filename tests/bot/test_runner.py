@@ -14,10 +14,10 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from fake_discord import APP_ID, BAD_TOKEN, GOOD_TOKEN, FakeDiscord, closed_port
 
-from coachplans.bot.client import PlanBot
+from coachplans.bot.plan_bot import PlanBot
 from coachplans.bot.runner import BotOutcome, _Backoff, describe, run_bot
 from coachplans.bot.sync import MessageSync
-from coachplans.runtime import BotState
+from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings, Settings, load_settings
 

@@ -39,7 +39,7 @@ from interactions import (
 )
 
 from coachplans.bot.actions import STORAGE_DOWN, UNEXPECTED, PlanActions
-from coachplans.bot.offline import attachment_payload, snowflake
+from coachplans.bot.gateway_objects import attachment_payload, snowflake
 from coachplans.bot.replies import DISCORD_LIMIT
 from coachplans.bot.slash import STALE_COMMAND
 from coachplans.domain.coaches import Coach, Roster

@@ -21,7 +21,7 @@ from bot_support import (
 )
 from PIL import Image
 
-from coachplans.bot.offline import attachment_payload, message_payload, snowflake
+from coachplans.bot.gateway_objects import attachment_payload, message_payload, snowflake
 from coachplans.domain.plans import Action, Plan, Source
 from coachplans.service import PlanService
 

@@ -23,10 +23,11 @@ from client_support import (
 )
 
 from coachplans.api.app import create_app
+from coachplans.bot_status import BotState
 from coachplans.client import AsyncEnhancedWebhookClient, EnhancedWebhookClient
-from coachplans.runtime import BotState, build_service
 from coachplans.service import PlanService
 from coachplans.settings import Settings, load_settings
+from coachplans.wiring import build_service
 from live_server import LiveServer
 
 CONTRACT_MODES = ["asgi-async", "live-sync", "live-async"]

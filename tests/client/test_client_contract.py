@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from client_support import FakeClock, Target, make_png
 
+from coachplans.compat_json import no_plan, plan_to_compat, plans_to_compat
+from coachplans.contract import chart_path
 from coachplans.domain.charts import ChartUpload
-from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.plans import Actor, Plan, Slot, Source
 from coachplans.service import PlanService
-from coachplans.views import chart_path, no_plan, plan_to_compat, plans_to_compat
 
 DAY = date(2024, 11, 12)
 DAY_TEXT = DAY.isoformat()
@@ -126,7 +127,7 @@ async def test_todays_plans_are_revalidated_with_real_etags(
     metrics = await client.get_metrics()
     assert metrics["requests"]["cache_hits"] == 1 and metrics["api"]["success"] == 3
 
-    server_service.edit_plan("d", today, "edited text", Actor("Coach"), source=Source.MOCK)
+    server_service.edit_plan(Slot("d", today), "edited text", Actor("Coach"), source=Source.MOCK)
     post(server_service, "i", "posted after the first lookup", day=today)
     assert (await client.fetch_coach_plan("d"))["plan"] == "first text"  # within 30 s
     mono.advance(31)

@@ -66,12 +66,73 @@ def test_the_client_works_without_the_server_packages_installed() -> None:
         """
     )
     *logs, last = out.strip().splitlines()
-    assert json.loads(last) == [
-        "Mock plan for coach_d on 2024-11-08.",
-        20,
-        ["charts", "error", "plan"],
-    ]
-    assert any("need the server extra" in line for line in logs)
+    text, count, keys = json.loads(last)
+    # The same realistic sample plans as `serve --mock`, with no server package at all.
+    assert text.startswith("Day trading plan 2024-11-08")
+    assert [count, keys] == [20, ["charts", "error", "plan"]]
+    assert not [line for line in logs if "server extra" in line]
+
+
+SEALED_AGAINST = [
+    "sqlalchemy", "discord", "fastapi", "uvicorn", "starlette", "alembic",
+    "coachplans.service", "coachplans.store", "coachplans.mock", "coachplans.api",
+    "coachplans.bot", "coachplans.settings",
+]  # fmt: skip
+
+
+def test_offline_client_calls_leave_no_server_module_loaded() -> None:
+    """Not just importing: every offline call (compat, typed, async) runs, then sys.modules is
+    checked for the server's packages and coachplans' own server modules."""
+    out = run_python(
+        f"""
+        import asyncio, json, sys
+        from coachplans import create_client, create_async_client
+        from coachplans.client import CoachPlansClient, AsyncCoachPlansClient
+
+        compat = create_client(mock=True)
+        compat.fetch_coach_plan("d", "2024-11-08")
+        compat.fetch_all_coach_plans("2024-11-08")
+        compat.check_health()
+        typed = CoachPlansClient.mock()
+        typed.plans_for_date("2024-11-08")
+        typed.list_plans(start="2024-11-01", end="2024-11-08", ticker="SPY")
+        typed.plan_range("2024-11-04", "2024-11-08")
+        typed.revisions(typed.plans_for_date("2024-11-08")["coach_d"].id)
+
+        async def run_async():
+            async with AsyncCoachPlansClient.mock() as client:
+                await client.plans_for_date("2024-11-08")
+            await create_async_client(mock=True).fetch_coach_plan("s", "2024-11-08")
+
+        asyncio.run(run_async())
+        loaded = sorted(
+            name for name in sys.modules
+            for banned in {SEALED_AGAINST!r}
+            if name == banned or name.startswith(banned + ".")
+        )
+        print(json.dumps(loaded))
+        """
+    )
+    assert json.loads(out) == []
+
+
+def test_offline_texts_are_mock_modes_texts() -> None:
+    """One source of sample plans: the offline client answers with what `serve --mock` seeds."""
+    from datetime import date
+
+    from coachplans.mock.data import MockDataProvider
+
+    day = date(2024, 11, 8)
+    offline = offline_plan_texts(day)
+    seeded = {f"coach_{key}": plan.text for key, plan in MockDataProvider().plans_for(day).items()}
+    assert offline == seeded
+
+
+def offline_plan_texts(day: object) -> dict[str, str]:
+    from coachplans.client import CoachPlansClient
+
+    with CoachPlansClient.mock() as client:
+        return {coach: plan.text for coach, plan in client.plans_for_date(day).items()}
 
 
 def test_the_public_api_is_explicit_and_lazy_at_the_top() -> None:

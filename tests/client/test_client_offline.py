@@ -21,7 +21,7 @@ from coachplans.client import (
     create_client,
 )
 from coachplans.client.cache import TradingDay
-from coachplans.client.offline import OfflineServer, placeholder_text
+from coachplans.client.mock_transport import OfflineServer
 from coachplans.mock import MockDataProvider
 
 UNREACHABLE = "http://192.0.2.1:9"  # TEST-NET-1: a request there would fail, not answer
@@ -104,8 +104,23 @@ async def test_typed_mock_is_read_only(kind: str) -> None:
     assert refused.value.status == 405
 
 
+def short_text(coach: str, day: object) -> tuple[str, str]:
+    return f"Mock plan for coach_{coach} on {day}.", f"Coach{coach.upper()}"
+
+
+def test_offline_plans_carry_signals_and_filter_by_ticker() -> None:
+    client = CoachPlansClient.mock(now=frozen_now)
+    swing = client.plans_for_date(PAST)["coach_s"]
+    ticker = swing.signals[0].ticker
+    assert swing.signal_for(ticker) is not None and swing.signals[0].levels
+    page = client.list_plans(start="2024-11-04", end=PAST, ticker=ticker)
+    assert page.plans and all(plan.signal_for(ticker) for plan in page.plans)
+    everything = client.list_plans(start="2024-11-04", end=PAST)
+    assert len(page.plans) < len(everything.plans)
+
+
 def test_the_offline_listing_pages_descending_with_cursors() -> None:
-    server = OfflineServer(TradingDay(now=frozen_now), texts=placeholder_text)
+    server = OfflineServer(TradingDay(now=frozen_now), texts=short_text)
     client = CoachPlansClient(transport=httpx.MockTransport(server), now=frozen_now)
     first = client.list_plans(start="2024-11-04", end=PAST, limit=6)
     assert [(p.date.isoformat(), p.coach_key) for p in first.plans[:5]] == [

@@ -165,3 +165,23 @@ async def test_an_unreachable_server_raises_server_unavailable(
     assert failed.value.status is None and "ConnectError" in failed.value.message
     assert len(sleeper.waits) == 3
     await client.aclose()
+
+
+async def test_plans_carry_signals_and_list_filters_by_ticker(
+    target: Target, server_service: PlanService
+) -> None:
+    post(server_service, "d", DAY, "$NVDA long above 945, PT 960, SL 938")
+    post(server_service, "s", DAY, "Swing $BTC: entry 65,000-65,500, stop 63,800")
+    post(server_service, "i", DAY, "SPY support 573.5-574")
+    client = target.client(typed=True)
+    plan = await client.get_plan("d", DAY)
+    assert plan is not None
+    nvda = plan.signal_for("$nvda")
+    assert nvda is not None and (nvda.ticker, nvda.bias) == ("NVDA", "bullish")
+    assert [(lv.kind, lv.low, lv.high) for lv in nvda.levels] == [
+        ("entry", 945.0, None), ("target", 960.0, None), ("stop", 938.0, None),
+    ]  # fmt: skip
+    for spelling in ("BTC-USD", "BTCUSD", "$btc"):
+        page = await client.list_plans(date=DAY, ticker=spelling)
+        assert [p.coach_key for p in page.plans] == ["s"], spelling
+    assert (await client.list_plans(date=DAY, ticker="AAPL")).plans == []

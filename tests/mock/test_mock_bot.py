@@ -14,7 +14,7 @@ import discord
 import httpx
 import pytest
 
-from coachplans.bot.offline import snowflake
+from coachplans.bot.gateway_objects import snowflake
 from coachplans.domain.plans import Action, Plan, Revision, Source
 from coachplans.errors import ValidationFailed
 from coachplans.mock import MockDataProvider, MockDiscordBot

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.coaches import Coach, Roster
-from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.plans import Actor, Plan, Slot, Source
 from coachplans.domain.queries import PlanQuery
 from coachplans.service import PlanService
 from coachplans.store.repository import Repository
@@ -117,7 +117,7 @@ def test_deleted_plans_only_with_include_deleted(
 ) -> None:
     live = post("d", D1, "live")
     gone = post("i", D1, "gone")
-    svc.delete_plan("i", D1, ACTOR, source=Source.API)
+    svc.delete_plan(Slot("i", D1), ACTOR, source=Source.API)
     # An empty slot row (version 0) is never listed, not even with include_deleted.
     with repo.write() as tx:
         tx.lock_or_create_slot("s", D1, datetime(2024, 11, 12, tzinfo=UTC))
@@ -185,8 +185,8 @@ def test_stats_counts(repo: Repository, svc: PlanService, post: Post, clock: Fro
     post("i", D1, "two", (PNG,))
     newest = post("s", D2, "three")
     post("d", D1, "one again", (PNG2,))  # replace: revision 2, charts now 1
-    svc.edit_plan("s", D2, "three edited", ACTOR, source=Source.API)  # revision 2
-    svc.delete_plan("i", D1, ACTOR, source=Source.API)  # revision 2, plan and charts gone
+    svc.edit_plan(Slot("s", D2), "three edited", ACTOR, source=Source.API)  # revision 2
+    svc.delete_plan(Slot("i", D1), ACTOR, source=Source.API)  # revision 2, plan and charts gone
 
     stats = repo.stats()
     assert stats.total_plans == 2
@@ -226,7 +226,7 @@ def test_events_after_in_order(repo: Repository, svc: PlanService, post: Post) -
     a = post("d", D1, "a")
     b = post("i", D1, "b")
     post("d", D1, "a2")
-    svc.delete_plan("i", D1, ACTOR, source=Source.API)
+    svc.delete_plan(Slot("i", D1), ACTOR, source=Source.API)
 
     events = repo.events_after(0, 100)
     assert [e.type for e in events] == [
@@ -250,7 +250,7 @@ def test_events_after_in_order(repo: Repository, svc: PlanService, post: Post) -
 def test_revisions_in_number_order(repo: Repository, svc: PlanService, post: Post) -> None:
     plan = post("d", D1, "v1")
     post("d", D1, "v2")
-    svc.edit_plan("d", D1, "v3", ACTOR, source=Source.API)
+    svc.edit_plan(Slot("d", D1), "v3", ACTOR, source=Source.API)
     revisions = repo.revisions(plan.id)
     assert [r.number for r in revisions] == [1, 2, 3]
     assert [r.text for r in revisions] == ["v1", "v2", "v3"]

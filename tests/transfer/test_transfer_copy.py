@@ -42,7 +42,7 @@ def test_copy_there_and_back(
     assert export(capsys, back, tmp_path / "back.jsonl")[1:] == first[1:]
 
     with opened(source) as before, opened(db_url) as after:
-        assert after.events_after(0, 100) == before.events_after(0, 100)
+        assert after.outbox.after(0, 100) == before.outbox.after(0, 100)
         old, new = before.get_plan("d", DAY), after.get_plan("d", DAY)
         assert new == old  # ids included
         # The bot's catch-up position moves with the data.
@@ -53,7 +53,7 @@ def test_copy_there_and_back(
             "n", "After the move", Actor("N"), source=Source.API, trade_date=date(2025, 1, 2)
         )
         assert fresh.plan.id > max(p.id for p in before.list_plans(_all()))
-        assert after.last_event_id() == before.last_event_id() + 1
+        assert after.outbox.last_id() == before.outbox.last_id() + 1
 
 
 def _all() -> object:

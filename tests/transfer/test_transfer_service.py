@@ -43,7 +43,7 @@ def test_import_writes_state_history_event_and_key(service: PlanService) -> None
     assert (plan.text, plan.created_at, plan.edited_at, plan.version) == (
         "Second.", T0, T0 + timedelta(hours=1), 2,
     )  # fmt: skip
-    events = service.events_after(0)
+    events = service.outbox.after(0)
     assert [(e.type, e.plan_id, e.revision) for e in events] == [("plan.imported", plan.id, 2)]
 
 
@@ -92,7 +92,7 @@ def test_dry_run_rolls_back(service: PlanService) -> None:
     with service.importing(dry_run=True) as session:
         assert session.add([record()])[0].imported
     assert service.get_plan("d", DAY) is None
-    assert service.events_after(0) == []
+    assert service.outbox.after(0) == []
 
 
 def test_an_error_inside_rolls_everything_back(service: PlanService) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from coachplans.domain.charts import ChartUpload
-from coachplans.domain.plans import Actor, Source
+from coachplans.domain.plans import Actor, Slot, Source
 
 OLD_SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -210,8 +210,8 @@ def import_json(capsys: Any, db_url: str, path: Path, *flags: str) -> dict[str, 
 @contextmanager
 def opened(db_url: str) -> Iterator[Any]:
     """The plan service over ``db_url`` (default roster, New York), disposed afterwards."""
-    from coachplans.runtime import build_service
     from coachplans.settings import load_settings
+    from coachplans.wiring import build_service
 
     service = build_service(load_settings(run_bot=False, database={"url": db_url}))
     try:
@@ -255,11 +255,11 @@ def populate(url: str, old_db: Path | None = None) -> None:
             charts=[ChartUpload(png(2), "b.png")], channel="#plans", channel_id=5,
             message_id=SNOWFLAKE + 1, ingest_key=f"discord:{SNOWFLAKE + 1}:0",
         )  # fmt: skip
-        service.edit_plan("d", DAY, "Long NVDA v3", coach, source=Source.DISCORD_EDIT)
-        service.delete_plan("d", DAY, coach, source=Source.API)
+        service.edit_plan(Slot("d", DAY), "Long NVDA v3", coach, source=Source.DISCORD_EDIT)
+        service.delete_plan(Slot("d", DAY), coach, source=Source.API)
         service.restore_plan(first.id, Actor("admin"), source=Source.CLI)
         service.post_plan("i", "Gone soon", coach, source=Source.API, trade_date=DAY)
-        service.delete_plan("i", DAY, coach, source=Source.API)
+        service.delete_plan(Slot("i", DAY), coach, source=Source.API)
         service.post_plan(
             "s", "Same chart again", coach, source=Source.MOCK, trade_date=date(2024, 11, 13),
             charts=[ChartUpload(png(1), "again.png")],

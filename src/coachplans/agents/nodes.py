@@ -10,7 +10,7 @@ from langgraph.graph import StateGraph
 
 from coachplans.agents.reports import CoachPlan, coach_report, from_answer, wire
 from coachplans.client import EnhancedWebhookClient
-from coachplans.client.compat_core import coach_key
+from coachplans.contract import coach_key
 
 ROSTER = ("d", "i", "s", "n")
 Node = Callable[[dict[str, Any]], dict[str, Any]]

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from coachplans.client.compat_core import coach_key
+from coachplans.contract import wire_key
 
 
 def wire(coach: str) -> str:
     """``d``, ``D``, ``coach_d`` -> ``coach_d``."""
-    return f"coach_{coach_key(coach)}"
+    return wire_key(coach)
 
 
 def clean_ticker(ticker: str) -> str:

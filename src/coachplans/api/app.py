@@ -19,9 +19,9 @@ from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
-from coachplans.api.responses import ReadCache
+from coachplans.api.read_cache import ReadCache
 from coachplans.api.routes import charts, compat, ops, v1
-from coachplans.runtime import BotState
+from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.settings import Settings
 

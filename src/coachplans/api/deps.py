@@ -7,10 +7,11 @@ from collections.abc import Callable
 from fastapi import Request
 from starlette.responses import Response
 
-from coachplans.api.responses import JSON, ReadCache, cache_key, if_none_match
+from coachplans.api.json_body import JSON, if_none_match
+from coachplans.api.read_cache import ReadCache, cache_key
+from coachplans.contract import chart_url
 from coachplans.domain.plans import ChartRef
 from coachplans.service import PlanService
-from coachplans.views import chart_url
 
 REVALIDATE = "no-cache"
 

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from coachplans.api.responses import json_response
+from coachplans.api.json_body import json_response
 from coachplans.errors import (
     Conflict,
     Forbidden,

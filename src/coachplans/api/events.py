@@ -51,7 +51,7 @@ class EventHub:
         try:
             while not self.closed:
                 waiter.clear()
-                events = await run_in_threadpool(self.service.events_after, after_id, batch)
+                events = await run_in_threadpool(self.service.outbox.after, after_id, batch)
                 for event in events:
                     after_id = event.id
                     yield event

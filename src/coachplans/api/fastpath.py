@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from coachplans.api.responses import ReadCache, cache_key, etag_matches
+from coachplans.api.read_cache import ReadCache, cache_key
+from coachplans.contract import etag_matches
 
 
 class CachedReadMiddleware:

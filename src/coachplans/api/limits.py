@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from coachplans.api.responses import dump
+from coachplans.api.json_body import dump
 
 
 class BodyTooLarge(HTTPException):

@@ -11,8 +11,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from coachplans.api.json_body import dump
 from coachplans.api.metrics import RequestMetrics
-from coachplans.api.responses import dump
 from coachplans.logging import request_id_var
 
 log = logging.getLogger("coachplans.api.access")

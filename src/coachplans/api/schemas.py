@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coachplans.domain.charts import MAX_CHARTS, ChartUpload
-from coachplans.domain.dates import iso
-from coachplans.domain.plans import ChartRef, Event, Plan, Revision
-from coachplans.domain.signals import Signal
-from coachplans.views import ChartUrl, wire_key
 
 MAX_RAW_TEXT = 16_000  # generous before trimming; the domain enforces 4000 after it
 
@@ -131,78 +126,3 @@ class CoachPublic(BaseModel):
     key: str
     wire_key: str
     name: str
-
-
-def chart_public(chart: ChartRef, url_for: ChartUrl) -> dict[str, Any]:
-    return {
-        "url": url_for(chart),
-        "sha256": chart.sha256,
-        "content_type": chart.content_type,
-        "size": chart.size,
-        "filename": chart.filename,
-        "archived": chart.archived,
-    }
-
-
-def _id_text(value: int | None) -> str | None:
-    # Discord snowflakes exceed 2**53: strings keep them exact for JavaScript readers.
-    return None if value is None else str(value)
-
-
-def plan_public(plan: Plan, url_for: ChartUrl) -> dict[str, Any]:
-    return {
-        "id": plan.id,
-        "coach": wire_key(plan.coach),
-        "coach_key": plan.coach,
-        "date": plan.trade_date.isoformat(),
-        "text": plan.text,
-        "author": plan.author,
-        "author_id": _id_text(plan.author_id),
-        "channel": plan.channel,
-        "created_at": iso(plan.created_at),
-        "edited_at": iso(plan.edited_at),
-        "deleted_at": iso(plan.deleted_at),
-        "deleted": plan.deleted_at is not None,
-        "version": plan.version,
-        "revision_count": plan.revision_count,
-        "charts": [chart_public(chart, url_for) for chart in plan.charts],
-        "signals": [signal_public(signal) for signal in plan.signals],
-    }
-
-
-def signal_public(signal: Signal) -> dict[str, Any]:
-    return {
-        "ticker": signal.ticker,
-        "bias": signal.bias.value,
-        "levels": [
-            {"kind": level.kind.value, "low": level.low, "high": level.high}
-            for level in signal.levels
-        ],
-    }
-
-
-def revision_public(revision: Revision, url_for: ChartUrl) -> dict[str, Any]:
-    return {
-        "id": revision.id,
-        "plan_id": revision.plan_id,
-        "number": revision.number,
-        "action": revision.action.value,
-        "text": revision.text,
-        "charts": [chart_public(chart, url_for) for chart in revision.charts],
-        "actor": revision.actor,
-        "actor_id": _id_text(revision.actor_id),
-        "source": revision.source.value,
-        "created_at": iso(revision.created_at),
-    }
-
-
-def event_public(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "type": event.type,
-        "plan_id": event.plan_id,
-        "coach": wire_key(event.coach),
-        "date": event.trade_date.isoformat(),
-        "revision": event.revision,
-        "created_at": iso(event.created_at),
-    }

@@ -21,7 +21,7 @@ from coachplans.bot.downloads import AttachmentInfo, ChartDownloader
 from coachplans.bot.syntax import SlotArgs, Target
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.coaches import Coach
-from coachplans.domain.plans import Actor, Revision, Source, WriteResult
+from coachplans.domain.plans import Actor, PlanId, Revision, Slot, Source, WriteResult
 from coachplans.domain.queries import PlanQuery
 from coachplans.errors import CoachPlansError, NotFound, StorageUnavailable
 from coachplans.service import PlanService
@@ -110,12 +110,20 @@ class PlanActions:
     ) -> Reply:
         def call() -> WriteResult:
             if target.plan_id is not None:
-                return self.service.edit_plan_by_id(
-                    target.plan_id, text, origin.actor, source=source, ingest_key=origin.ingest_key
+                return self.service.edit_plan(
+                    PlanId(target.plan_id),
+                    text,
+                    origin.actor,
+                    source=source,
+                    ingest_key=origin.ingest_key,
                 )
             coach, day = self._slot(target)
             return self.service.edit_plan(
-                coach.key, day, text, origin.actor, source=source, ingest_key=origin.ingest_key
+                Slot(coach.key, day),
+                text,
+                origin.actor,
+                source=source,
+                ingest_key=origin.ingest_key,
             )
 
         return await self._write(
@@ -131,12 +139,15 @@ class PlanActions:
     ) -> Reply:
         def call() -> WriteResult:
             if target.plan_id is not None:
-                return self.service.delete_plan_by_id(
-                    target.plan_id, origin.actor, source=source, ingest_key=origin.ingest_key
+                return self.service.delete_plan(
+                    PlanId(target.plan_id),
+                    origin.actor,
+                    source=source,
+                    ingest_key=origin.ingest_key,
                 )
             coach, day = self._slot(target)
             return self.service.delete_plan(
-                coach.key, day, origin.actor, source=source, ingest_key=origin.ingest_key
+                Slot(coach.key, day), origin.actor, source=source, ingest_key=origin.ingest_key
             )
 
         return await self._write(

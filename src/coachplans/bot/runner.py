@@ -30,8 +30,8 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from coachplans.bot.client import PlanBot
-from coachplans.runtime import BotState
+from coachplans.bot.plan_bot import PlanBot
+from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings, Settings
 

@@ -23,7 +23,7 @@ from coachplans.client.errors import (
     NotFoundError,
     ServerUnavailableError,
 )
-from coachplans.client.models import Chart, Coach, Health, Plan, PlanPage, Revision
+from coachplans.client.models import Chart, Coach, Health, Level, Plan, PlanPage, Revision, Signal
 from coachplans.client.retry import RetryPolicy
 from coachplans.client.typed import AsyncCoachPlansClient, CoachPlansClient
 
@@ -39,6 +39,7 @@ __all__ = [
     "ConflictError",
     "EnhancedWebhookClient",
     "Health",
+    "Level",
     "NotFoundError",
     "Plan",
     "PlanPage",
@@ -46,6 +47,7 @@ __all__ = [
     "RetryPolicy",
     "Revision",
     "ServerUnavailableError",
+    "Signal",
     "create_async_client",
     "create_client",
 ]

@@ -79,7 +79,7 @@ class _CompatBase:
         self._metrics = ClientMetrics()
         self._core = CompatCore(cache, self._metrics, self.trading_day)
         if mock:
-            from coachplans.client.offline import offline_transport
+            from coachplans.client.mock_transport import offline_transport
 
             transport = offline_transport(self.trading_day)
         self._open(http_options(self.api_base_url, timeout, token, transport))

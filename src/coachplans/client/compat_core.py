@@ -16,12 +16,12 @@ from coachplans.client.cache import Entry, Key, PlanCache, TradingDay
 from coachplans.client.calls import Call, Operation, Outcome, json_body
 from coachplans.client.errors import message_of
 from coachplans.client.metrics import ClientMetrics
+from coachplans.contract import coach_key
 
 log = logging.getLogger("coachplans.client")
 
 ALL = "*all*"  # the cache key's coach part for fetch_all_coach_plans
 NO_PLAN_PREFIX = "No plan available for "
-WIRE_PREFIX = "coach_"
 PLAN_PATH = "/api/coach-plans/"
 ALL_PATH = "/api/coach-plans/all"
 Body = dict[str, Any]
@@ -36,11 +36,6 @@ class PlansUnavailable(dict[str, Any]):
     def __init__(self, error: str):
         super().__init__()
         self.error = error
-
-
-def coach_key(name: str) -> str:
-    """``d``, ``D``, `` d ``, ``coach_d`` -> ``d`` (the server resolves the same way)."""
-    return name.strip().lower().removeprefix(WIRE_PREFIX)
 
 
 def plan_fallback(coach: str, reason: str) -> Body:

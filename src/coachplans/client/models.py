@@ -10,6 +10,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from coachplans.contract import plan_etag
+from coachplans.domain.tickers import canonical_ticker
+
 _READ = ConfigDict(extra="ignore", frozen=True)
 
 
@@ -26,6 +29,26 @@ class Chart(BaseModel):
     size: int | None = None
     filename: str | None = None
     archived: bool = True
+
+
+class Level(BaseModel):
+    """A price level; a range when ``high`` is set (``945-950``: low 945, high 950)."""
+
+    model_config = _READ
+
+    kind: Literal["entry", "target", "stop", "support", "resistance"] | str
+    low: float
+    high: float | None = None
+
+
+class Signal(BaseModel):
+    """What a plan says about one ticker: its bias and the levels it gives (SPEC §3.5)."""
+
+    model_config = _READ
+
+    ticker: str
+    bias: Literal["bullish", "bearish", "neutral"] | str
+    levels: list[Level] = []
 
 
 class Plan(BaseModel):
@@ -48,11 +71,17 @@ class Plan(BaseModel):
     version: int
     revision_count: int = 0
     charts: list[Chart] = []
+    signals: list[Signal] = []
 
     @property
     def etag(self) -> str:
         """The value for ``If-Match`` when editing, deleting or restoring this version."""
-        return f'"plan-{self.id}-v{self.version}"'
+        return plan_etag(self.id, self.version)
+
+    def signal_for(self, ticker: str) -> Signal | None:
+        """What this plan says about ``ticker`` (any spelling), or None."""
+        symbol = canonical_ticker(ticker)
+        return next((s for s in self.signals if canonical_ticker(s.ticker) == symbol), None)
 
 
 class PlanPage(BaseModel):

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import logging
 import time
+from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 from tenacity import RetryCallState
 
-from coachplans import __version__
 from coachplans.client.calls import Call, Failure, Outcome, describe_error
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.retry import RetryPolicy
+
+try:
+    CLIENT_VERSION = version("coachplans")
+except PackageNotFoundError:  # a source tree that was never installed
+    CLIENT_VERSION = "0.0.0"
 
 log = logging.getLogger("coachplans.client")
 
@@ -126,7 +131,7 @@ def http_options(
     base_url: str, timeout: float, token: str | None, transport: Any
 ) -> dict[str, Any]:
     """Keyword arguments for ``httpx.Client``/``AsyncClient`` shared by every client."""
-    headers = {"Accept": "application/json", "User-Agent": f"coachplans-client/{__version__}"}
+    headers = {"Accept": "application/json", "User-Agent": f"coachplans-client/{CLIENT_VERSION}"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     options: dict[str, Any] = {"base_url": base_url, "timeout": timeout, "headers": headers}

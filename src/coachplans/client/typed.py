@@ -37,6 +37,7 @@ def list_params(
     end: DateLike = None,
     coaches: Iterable[str] | None = None,
     query: str | None = None,
+    ticker: str | None = None,
     include_deleted: bool = False,
     order: Order = "desc",
     limit: int = 100,
@@ -49,6 +50,8 @@ def list_params(
     params += [("coach", coach) for coach in coaches or ()]
     if query:
         params.append(("q", query))
+    if ticker:
+        params.append(("ticker", ticker))
     if include_deleted:
         params.append(("include_deleted", "true"))
     params += [("order", order), ("limit", str(limit))]
@@ -78,7 +81,7 @@ class _TypedBase:
         self._metrics = ClientMetrics()
         self._core = TypedCore(self.trading_day, self._metrics, page_size)
         if mock:
-            from coachplans.client.offline import offline_transport
+            from coachplans.client.mock_transport import offline_transport
 
             transport = offline_transport(self.trading_day)
         self._open(http_options(self.base_url, timeout, token, transport))
@@ -121,14 +124,16 @@ class CoachPlansClient(ClosesHttp, _TypedBase):
         end: DateLike = None,
         coaches: Iterable[str] | None = None,
         query: str | None = None,
+        ticker: str | None = None,
         include_deleted: bool = False,
         order: Order = "desc",
         limit: int = 100,
         cursor: str | None = None,
     ) -> PlanPage:
-        """One page of ``GET /api/v1/plans``; pass ``next_cursor`` back as ``cursor``."""
+        """One page of ``GET /api/v1/plans``; pass ``next_cursor`` back as ``cursor``.
+        ``ticker`` keeps the plans whose signals name it (any spelling: ``$BTC``, ``BTCUSD``)."""
         params = list_params(
-            date=date, start=start, end=end, coaches=coaches, query=query,
+            date=date, start=start, end=end, coaches=coaches, query=query, ticker=ticker,
             include_deleted=include_deleted, order=order, limit=limit, cursor=cursor,
             day=self._core.day,
         )  # fmt: skip
@@ -202,13 +207,14 @@ class AsyncCoachPlansClient(AsyncClosesHttp, _TypedBase):
         end: DateLike = None,
         coaches: Iterable[str] | None = None,
         query: str | None = None,
+        ticker: str | None = None,
         include_deleted: bool = False,
         order: Order = "desc",
         limit: int = 100,
         cursor: str | None = None,
     ) -> PlanPage:
         params = list_params(
-            date=date, start=start, end=end, coaches=coaches, query=query,
+            date=date, start=start, end=end, coaches=coaches, query=query, ticker=ticker,
             include_deleted=include_deleted, order=order, limit=limit, cursor=cursor,
             day=self._core.day,
         )  # fmt: skip

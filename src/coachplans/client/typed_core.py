@@ -19,6 +19,7 @@ from coachplans.client.compat_core import DateLike
 from coachplans.client.errors import ClientError, ServerUnavailableError, error_for_status
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.models import Coach, Health, Plan, PlanPage, Revision
+from coachplans.contract import plan_etag
 
 M = TypeVar("M", bound=BaseModel)
 MAX_PAGE = 1000
@@ -50,7 +51,7 @@ def if_match_header(plan_id: int, value: IfMatch) -> tuple[tuple[str, str], ...]
     if isinstance(value, Plan):
         tag = value.etag
     elif isinstance(value, int):
-        tag = f'"plan-{plan_id}-v{value}"'
+        tag = plan_etag(plan_id, value)
     else:
         tag = value
     return (("If-Match", tag),)

@@ -10,6 +10,15 @@ from coachplans.errors import ValidationFailed
 WIRE_PREFIX = "coach_"
 
 
+# The roster when configuration names none (kept from the old system).
+DEFAULT_ROSTER: tuple[tuple[str, str], ...] = (
+    ("d", "Coach D (Day Trading)"),
+    ("i", "Coach I (Intraday)"),
+    ("s", "Coach S (Swing)"),
+    ("n", "Coach N (News/Events)"),
+)
+
+
 def coach_key(raw: str) -> str:
     """``d``, ``D``, `` d ``, ``coach_d`` -> ``d``."""
     return raw.strip().lower().removeprefix(WIRE_PREFIX)
@@ -71,3 +80,7 @@ class Roster:
                 f"Invalid coach name '{shown}'. Valid coaches: {self.valid_list()}"
             )
         return coach
+
+
+def default_roster() -> Roster:
+    return Roster(Coach(key, name) for key, name in DEFAULT_ROSTER)

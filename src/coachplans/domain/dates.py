@@ -10,6 +10,7 @@ from coachplans.errors import ValidationFailed
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIN_DATE = date(1990, 1, 1)
 MAX_DATE = date(2200, 12, 31)
+DEFAULT_TIMEZONE = "America/New_York"  # the market's: "today" is computed there
 
 
 def is_iso_date(raw: str) -> bool:

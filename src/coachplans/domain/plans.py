@@ -152,3 +152,21 @@ def clean_text(raw: str) -> str:
     if "\x00" in text:
         raise ValidationFailed("Plan text contains a NUL character")
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A plan found by its coach (any accepted spelling) and trading date."""
+
+    coach: str
+    trade_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class PlanId:
+    """A plan found by its id."""
+
+    id: int
+
+
+PlanTarget = Slot | PlanId  # which plan an edit or a delete acts on

@@ -1,7 +1,7 @@
 """A simulated Discord bot for mock mode: coaches post, edit and delete today's plans.
 
 The simulated coaches send ``!plan`` / ``!edit`` / ``!delete`` messages to a real
-:class:`~coachplans.bot.client.PlanBot` that never logs in, so a mock plan takes exactly the
+:class:`~coachplans.bot.plan_bot.PlanBot` that never logs in, so a mock plan takes exactly the
 path of a Discord message: discord.py's command parsing, authorization, the chart download
 (served from memory, never the network), the service, and the bot's reply.
 """
@@ -20,9 +20,8 @@ from typing import Any
 import discord
 import httpx
 
-from coachplans.bot.client import PlanBot
 from coachplans.bot.downloads import ChartDownloader
-from coachplans.bot.offline import (
+from coachplans.bot.gateway_objects import (
     OfflineContext,
     act_as,
     attachment_payload,
@@ -33,11 +32,12 @@ from coachplans.bot.offline import (
     outbox,
     snowflake,
 )
+from coachplans.bot.plan_bot import PlanBot
+from coachplans.bot_status import BotState
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.dates import utcnow
 from coachplans.domain.plans import Plan
 from coachplans.mock.data import MockDataProvider
-from coachplans.runtime import BotState
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings
 

@@ -1,48 +1,16 @@
-"""Realistic mock plans per coach and date, deterministic: the same date gives the same plans.
+"""Mock plans per coach and date: the sample plans' texts with their charts drawn locally.
 
-Each coach has a style of its own (day-trading levels, intraday index ranges, swing setups,
-news and events), with prices drawn around a base per ticker so the charts match the text.
+Deterministic: the same date gives the same plans and the same chart images.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.mock.charts import render_chart
-
-BASE_PRICES = {
-    "NVDA": 945.0,
-    "TSLA": 242.0,
-    "AAPL": 228.0,
-    "AMD": 158.0,
-    "META": 585.0,
-    "MSFT": 418.0,
-    "AMZN": 186.0,
-    "SPY": 586.0,
-    "QQQ": 505.0,
-    "IWM": 226.0,
-    "BTC-USD": 67250.0,
-    "ETH-USD": 3420.0,
-    "COIN": 205.0,
-    "PLTR": 41.0,
-    "SMCI": 38.0,
-}
-EVENTS = (
-    ("CPI", "8:30 ET"),
-    ("PPI", "8:30 ET"),
-    ("FOMC minutes", "14:00 ET"),
-    ("Initial jobless claims", "8:30 ET"),
-    ("Retail sales", "8:30 ET"),
-    ("ISM services", "10:00 ET"),
-    ("Powell speaks", "13:00 ET"),
-    ("NFP", "8:30 ET"),
-)
-EARNINGS = ("NVDA", "CRM", "COST", "AVGO", "ORCL", "ADBE", "MU", "NKE", "FDX", "LULU")
-AUTHORS = {"d": "CoachD", "i": "CoachI", "s": "CoachS", "n": "CoachN"}
+from coachplans.sample_plans import STYLES, sample_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,85 +20,6 @@ class MockPlan:
     charts: list[ChartUpload] = field(default_factory=list)
 
 
-def _price(base: float, rng: random.Random) -> float:
-    return round(base * rng.uniform(0.93, 1.07), 2)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10_000 else f"{value:.2f}"
-
-
-def _day_trading(day: date, rng: random.Random) -> tuple[str, list[tuple[str, float]]]:
-    picks = rng.sample(["NVDA", "TSLA", "AMD", "META", "SMCI", "PLTR"], 2)
-    lines = [f"Day trading plan {day.isoformat()} 🎯", ""]
-    charts = []
-    for ticker in picks:
-        last = _price(BASE_PRICES[ticker], rng)
-        step = round(last * 0.012, 2)
-        if rng.random() < 0.6:
-            lines.append(
-                f"${ticker} long above {_fmt(last)}, PT {_fmt(last + 2 * step)}, "
-                f"SL {_fmt(last - step)}"
-            )
-        else:
-            lines.append(
-                f"${ticker} short below {_fmt(last)}, PT {_fmt(last - 2 * step)}, "
-                f"SL {_fmt(last + step)}"
-            )
-        charts.append((ticker, last))
-    lines += ["", "Size down into the open; no new entries after 11:30 ET."]
-    return "\n".join(lines), charts
-
-
-def _intraday(day: date, rng: random.Random) -> tuple[str, list[tuple[str, float]]]:
-    lines = [f"Intraday levels for {day.strftime('%A %b %d')}:"]
-    charts = []
-    for ticker in ("SPY", "QQQ"):
-        last = _price(BASE_PRICES[ticker], rng)
-        gap = round(last * 0.004, 2)
-        lines += [
-            f"• {ticker} support {_fmt(last - gap)}-{_fmt(last - gap / 2)}",
-            f"• {ticker} resistance {_fmt(last + gap)}-{_fmt(last + 1.6 * gap)}",
-        ]
-        charts.append((ticker, last))
-    bias = rng.choice(["bullish over VWAP", "neutral, range day", "bearish under PDL"])
-    lines += ["", f"Bias: {bias}. Fade the first push into resistance, scale at midpoint."]
-    return "\n".join(lines), charts
-
-
-def _swing(day: date, rng: random.Random) -> tuple[str, list[tuple[str, float]]]:
-    ticker = rng.choice(["AAPL", "MSFT", "AMZN", "COIN", "ETH-USD", "BTC-USD"])
-    last = _price(BASE_PRICES[ticker], rng)
-    entry_low, entry_high = round(last * 0.985, 2), round(last * 0.995, 2)
-    text = (
-        f"Swing idea (3-10 days): ${ticker}\n"
-        f"- Entry zone {_fmt(entry_low)}-{_fmt(entry_high)} on a pullback to the 20 EMA\n"
-        f"- Target 1 {_fmt(last * 1.04)}, target 2 {_fmt(last * 1.08)}\n"
-        f"- Stop {_fmt(last * 0.96)} on a daily close\n"
-        f"Holding last week's position in ${rng.choice(['IWM', 'QQQ'])}; trail stop to breakeven."
-    )
-    return text, [(ticker, last)]
-
-
-def _news(day: date, rng: random.Random) -> tuple[str, list[tuple[str, float]]]:
-    events = rng.sample(EVENTS, 2)
-    reporters = rng.sample(EARNINGS, 3)
-    lines = [f"📰 Events for {day.isoformat()}"]
-    lines += [f"- {name} at {when}" for name, when in events]
-    lines.append(f"- Earnings after the close: {', '.join(reporters)}")
-    lines += ["", "Expect IV crush on the reporters; no positions into the prints."]
-    last = _price(BASE_PRICES["SPY"], rng)
-    return "\n".join(lines), [("SPY", last)]
-
-
-STYLES: dict[str, Callable[[date, random.Random], tuple[str, list[tuple[str, float]]]]] = {
-    "d": _day_trading,
-    "i": _intraday,
-    "s": _swing,
-    "n": _news,
-}
-
-
 class MockDataProvider:
     """Plans for the default coaches; a coach outside them gets a generic note."""
 
@@ -138,16 +27,12 @@ class MockDataProvider:
         return {key: self.plan_for(key, trade_date) for key in STYLES}
 
     def plan_for(self, coach: str, trade_date: date) -> MockPlan:
-        rng = random.Random(f"{coach}:{trade_date.toordinal()}")
-        style = STYLES.get(coach)
-        if style is None:
-            return MockPlan(f"Mock plan for coach_{coach} on {trade_date}.", f"Coach{coach}")
-        text, chart_specs = style(trade_date, rng)
+        sample = sample_plan(coach, trade_date)
         charts = [
             ChartUpload(
                 render_chart(ticker, trade_date.toordinal(), base_price=price),
                 filename=f"{ticker}_{'1d' if coach == 's' else '5m'}.png",
             )
-            for ticker, price in chart_specs
+            for ticker, price in sample.charts
         ]
-        return MockPlan(text, AUTHORS.get(coach, f"Coach{coach.upper()}"), charts)
+        return MockPlan(sample.text, sample.author, charts)

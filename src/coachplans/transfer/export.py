@@ -14,12 +14,22 @@ from sqlalchemy import Engine
 
 from coachplans.errors import CoachPlansError
 from coachplans.store.dump import count_rows, snapshot
+from coachplans.store.engine import make_engine
 from coachplans.store.migrate import current
 from coachplans.transfer.jsonl import write_export
 from coachplans.transfer.progress import progress
 from coachplans.transfer.report import ExportReport
 
 STDOUT = "-"
+
+
+def export_database(url: str, output: str) -> ExportReport:
+    """Export everything the database at ``url`` holds to ``output`` (a path, or ``-``)."""
+    engine = make_engine(url)
+    try:
+        return run_export(engine, output)
+    finally:
+        engine.dispose()
 
 
 def run_export(engine: Engine, output: str) -> ExportReport:

@@ -28,7 +28,6 @@ from coachplans.domain.charts import ChartBlob
 from coachplans.domain.imports import ImportedPlan, Skipped, SourceItem
 from coachplans.errors import CoachPlansError
 from coachplans.plan_import import PlanImport
-from coachplans.runtime import roster_from
 from coachplans.service import PlanService
 from coachplans.settings import Settings
 from coachplans.store.dump import count_rows, snapshot
@@ -44,6 +43,7 @@ from coachplans.transfer.old_db import OldDbSource
 from coachplans.transfer.old_json import OldJsonSource
 from coachplans.transfer.progress import progress
 from coachplans.transfer.report import ImportReport
+from coachplans.wiring import service_over
 
 BATCH = 500
 AUTO = "auto"
@@ -173,13 +173,7 @@ def _target(
 def _service(settings: Settings, url: str) -> Iterator[PlanService]:
     engine = make_engine(url)
     try:
-        yield PlanService(
-            Repository(engine),
-            roster_from(settings),
-            settings.tz,
-            max_charts=settings.discord.max_chart_attachments,
-            max_chart_bytes=settings.discord.max_chart_bytes,
-        )
+        yield service_over(Repository(engine), settings)
     finally:
         engine.dispose()
 

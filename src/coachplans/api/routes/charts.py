@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import service_of
-from coachplans.api.responses import if_none_match
+from coachplans.api.json_body import if_none_match
 from coachplans.domain.charts import extension_for
 
 router = APIRouter(tags=["charts"], dependencies=[Depends(require_reader)])

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from coachplans import __version__
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, chart_url_for, service_of
-from coachplans.api.responses import dump, json_response
-from coachplans.views import history_to_compat, no_plan, plan_to_compat, plans_to_compat
+from coachplans.api.json_body import dump, json_response
+from coachplans.compat_json import history_to_compat, no_plan, plan_to_compat, plans_to_compat
 
 router = APIRouter(tags=["compatibility"], dependencies=[Depends(require_reader)])
 

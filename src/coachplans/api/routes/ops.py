@@ -14,12 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from coachplans.api.deps import service_of
+from coachplans.api.json_body import json_response
 from coachplans.api.metrics import RequestMetrics
-from coachplans.api.responses import json_response
+from coachplans.bot_status import BotState
 from coachplans.domain.dates import iso, utcnow
 from coachplans.domain.queries import Stats
 from coachplans.errors import StorageUnavailable
-from coachplans.runtime import BotState
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)

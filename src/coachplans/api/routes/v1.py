@@ -13,7 +13,7 @@ from coachplans.api.auth import require_reader, require_writer
 from coachplans.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from coachplans.api.deps import cached_json, chart_url_for, service_of
 from coachplans.api.events import EventHub
-from coachplans.api.responses import dump, if_none_match, json_response
+from coachplans.api.json_body import dump, if_none_match, json_response
 from coachplans.api.schemas import (
     CoachPublic,
     EventPublic,
@@ -22,12 +22,17 @@ from coachplans.api.schemas import (
     PlanPage,
     PlanPublic,
     RevisionPublic,
+)
+from coachplans.contract import (
     event_public,
+    plan_etag,
     plan_public,
+    plan_version_in,
     revision_public,
 )
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Actor, Plan, Source, WriteResult
+from coachplans.domain.plans import PlanId as ById
 from coachplans.domain.queries import PlanQuery
 from coachplans.errors import ValidationFailed
 
@@ -41,27 +46,19 @@ PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TICKER_PATTERN = r"^\$?[A-Za-z0-9./-]{1,15}$"
 
 
-def plan_etag(plan: Plan) -> str:
-    return f'"plan-{plan.id}-v{plan.version}"'
-
-
 def parse_if_match(value: str | None, plan_id: int) -> int | None:
     """The version an ``If-Match`` names (``*`` or absent: any)."""
     if value is None or value.strip() == "*":
         return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    prefix = f"plan-{plan_id}-v"
-    number = tag[len(prefix) :]
-    # isascii: str.isdigit() is also true for "²", which int() rejects; the length bound keeps
-    # int() from refusing a huge number (both would be a 500).
-    valid = number.isascii() and number.isdigit() and len(number) <= 18
-    if not tag.startswith(prefix) or not valid:
-        raise ValidationFailed(f'If-Match must be this plan\'s ETag, like "{prefix}3"')
-    return int(number)
+    version = plan_version_in(value, plan_id)
+    if version is None:
+        example = plan_etag(plan_id, 3)
+        raise ValidationFailed(f"If-Match must be this plan's ETag, like {example}")
+    return version
 
 
 def _plan_response(request: Request, plan: Plan, status: int = 200) -> Response:
-    headers = {"ETag": plan_etag(plan), "Location": f"/api/v1/plans/{plan.id}"}
+    headers = {"ETag": plan_etag(plan.id, plan.version), "Location": f"/api/v1/plans/{plan.id}"}
     return json_response(plan_public(plan, chart_url_for(request)), status, headers)
 
 
@@ -130,7 +127,7 @@ async def list_plans(
 @router.get("/plans/{plan_id}", summary="One plan", responses={200: {"model": PlanPublic}})
 async def get_plan(request: Request, plan_id: PlanId) -> Response:
     plan = await run_in_threadpool(service_of(request).get_plan_by_id, plan_id)
-    etag = plan_etag(plan)
+    etag = plan_etag(plan.id, plan.version)
     if if_none_match(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
     return _plan_response(request, plan)
@@ -148,8 +145,8 @@ async def get_slot(request: Request, coach: str, day: str) -> Response:
     if plan is None:
         body = {"error": "Not Found", "message": f"No plan for {target.wire_key} on {day}"}
         return json_response(body, 404)
-    if if_none_match(request, plan_etag(plan)):
-        return Response(status_code=304, headers={"ETag": plan_etag(plan)})
+    if if_none_match(request, plan_etag(plan.id, plan.version)):
+        return Response(status_code=304, headers={"ETag": plan_etag(plan.id, plan.version)})
     return _plan_response(request, plan)
 
 
@@ -207,8 +204,8 @@ async def edit_plan(
 ) -> Response:
     expected = parse_if_match(if_match, plan_id)
     result = await run_in_threadpool(
-        lambda: service_of(request).edit_plan_by_id(
-            plan_id, body.text, Actor(actor), source=Source.API, expected_version=expected
+        lambda: service_of(request).edit_plan(
+            ById(plan_id), body.text, Actor(actor), source=Source.API, expected_version=expected
         )
     )
     return _write_response(request, result)
@@ -224,8 +221,8 @@ async def delete_plan(
 ) -> Response:
     expected = parse_if_match(if_match, plan_id)
     result = await run_in_threadpool(
-        lambda: service_of(request).delete_plan_by_id(
-            plan_id, Actor(actor), source=Source.API, expected_version=expected
+        lambda: service_of(request).delete_plan(
+            ById(plan_id), Actor(actor), source=Source.API, expected_version=expected
         )
     )
     return _write_response(request, result)
@@ -258,7 +255,7 @@ async def events(
     after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
-    found = await run_in_threadpool(service_of(request).events_after, after, limit)
+    found = await run_in_threadpool(service_of(request).outbox.after, after, limit)
     last = found[-1].id if found else after
     return json_response({"events": [event_public(e) for e in found], "last_id": last})
 

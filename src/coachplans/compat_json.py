@@ -1,39 +1,18 @@
-"""Domain objects -> the old system's JSON shapes (SPEC §6.1), shared by the API and facades.
+"""The old system's JSON shapes (SPEC §6.1) built from domain objects: the compatibility
+routes, the old Python names and the client's offline mode all answer with these.
 
 Pure functions over domain objects: no I/O, no server dependencies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from coachplans.domain.charts import extension_for
-from coachplans.domain.coaches import WIRE_PREFIX
+from coachplans.contract import ChartUrl, chart_path, wire_key
 from coachplans.domain.dates import iso
-from coachplans.domain.plans import ChartRef, HistoryEntry, Plan
-
-ChartUrl = Callable[[ChartRef], str]
-CHARTS_PREFIX = "/api/v1/charts"
-
-
-def chart_path(chart: ChartRef) -> str:
-    """The server-relative path of an archived chart: ``/api/v1/charts/<sha256>.<ext>``;
-    for an external link (an old-system chart never fetched) its original URL."""
-    if chart.sha256 is None or chart.content_type is None:
-        return chart.source_url or ""
-    return f"{CHARTS_PREFIX}/{chart.sha256}.{extension_for(chart.content_type)}"
-
-
-def chart_url(chart: ChartRef, base: str) -> str:
-    """The absolute URL of a chart: ``base`` + its path, or an external link as it is."""
-    return base + chart_path(chart) if chart.archived else chart_path(chart)
-
-
-def wire_key(coach_key: str) -> str:
-    """``d`` -> ``coach_d``."""
-    return f"{WIRE_PREFIX}{coach_key}"
+from coachplans.domain.plans import HistoryEntry, Plan
 
 
 def plan_to_compat(plan: Plan, chart_url: ChartUrl = chart_path) -> dict[str, Any]:

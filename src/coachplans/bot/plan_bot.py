@@ -16,8 +16,8 @@ from coachplans.bot.actions import PlanActions
 from coachplans.bot.cog import PlanCommands, respond
 from coachplans.bot.downloads import ChartDownloader
 from coachplans.bot.sync import MessageSync
+from coachplans.bot_status import BotState
 from coachplans.errors import ValidationFailed
-from coachplans.runtime import BotState
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings
 

@@ -1,49 +1,22 @@
-"""JSON bytes, ETags and the read cache in front of the database."""
+"""The read cache in front of the database: serialised JSON bodies with their ETags, keyed
+by request, refreshed in the background after their TTL (stale-while-revalidate)."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from cachetools import LRUCache
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Scope
 
-JSON = "application/json"
+from coachplans.api.json_body import etag_of
+
 CacheKey = tuple[str, bytes, bytes, str]
-
-
-def dump(data: Any) -> bytes:
-    return orjson.dumps(data)
-
-
-def etag_of(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-
-
-def json_response(
-    data: Any, status_code: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(dump(data), status_code=status_code, media_type=JSON, headers=headers)
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in tags or "*" in tags
-
-
-def if_none_match(request: Request, etag: str) -> bool:
-    return etag_matches(request.headers.get("if-none-match"), etag)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,18 +3,15 @@
 and no network.
 
 Plans exist for the four default coaches on every weekday up to today, and today itself. Their
-texts are the server's mock texts for that coach and date (``coachplans.mock``, which needs the
-``server`` extra); without it they are short placeholders, said once in the log. Charts are
-not drawn offline: ``charts`` is always ``[]``. Reads only: writes answer 405.
+texts are mock mode's sample texts for that coach and date (:mod:`coachplans.sample_plans`,
+which needs nothing beyond the standard library), with their signals. Charts are not drawn
+offline: ``charts`` is always ``[]``. Reads only: writes answer 405.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import logging
-import random
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,71 +20,33 @@ from typing import Any
 import httpx
 
 from coachplans.client.cache import TradingDay
-from coachplans.domain.coaches import Coach, Roster
+from coachplans.compat_json import no_plan, plan_to_compat, plans_to_compat
+from coachplans.contract import body_etag, etag_matches, plan_public
+from coachplans.domain.coaches import default_roster
 from coachplans.domain.dates import iso, parse_date
 from coachplans.domain.plans import Plan
+from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import ValidationFailed
-from coachplans.views import no_plan, plan_to_compat, plans_to_compat, wire_key
+from coachplans.sample_plans import sample_plan
 
-log = logging.getLogger("coachplans.client")
-
-ROSTER = Roster(
-    Coach(key, name)
-    for key, name in (
-        ("d", "Coach D (Day Trading)"),
-        ("i", "Coach I (Intraday)"),
-        ("s", "Coach S (Swing)"),
-        ("n", "Coach N (News/Events)"),
-    )
-)
 DEFAULT_SPAN = timedelta(days=30)  # a listing without dates covers the last 30 days
 Texts = Callable[[str, date], tuple[str, str]]  # (coach, day) -> (text, author)
+ROSTER = default_roster()
 
 
-def placeholder_text(coach: str, day: date) -> tuple[str, str]:
-    return f"Mock plan for coach_{coach} on {day}.", f"Coach{coach.upper()}"
-
-
-def mock_texts() -> Texts:
-    """The server's mock texts when coachplans.mock imports, else placeholders."""
-    try:
-        from coachplans.mock.data import AUTHORS, STYLES
-    except ImportError as exc:
-        log.warning(
-            "offline mock mode: realistic mock plans need the server extra "
-            "(pip install 'coachplans[server]'; %s); serving placeholder plans",
-            exc,
-        )
-        return placeholder_text
-
-    def realistic(coach: str, day: date) -> tuple[str, str]:
-        style = STYLES.get(coach)
-        if style is None:
-            return placeholder_text(coach, day)
-        # The same generator and seed as MockDataProvider.plan_for, without drawing charts.
-        text, _charts = style(day, random.Random(f"{coach}:{day.toordinal()}"))
-        return text, AUTHORS.get(coach, f"Coach{coach.upper()}")
-
-    return realistic
-
-
-def v1_plan(plan: Plan) -> dict[str, Any]:
-    """The v1 shape of a plan (as coachplans.api.schemas.plan_public; no charts offline)."""
-    return {
-        "id": plan.id, "coach": wire_key(plan.coach), "coach_key": plan.coach,
-        "date": plan.trade_date.isoformat(), "text": plan.text, "author": plan.author,
-        "author_id": None, "channel": plan.channel, "created_at": iso(plan.created_at),
-        "edited_at": None, "deleted_at": None, "deleted": False, "version": plan.version,
-        "revision_count": plan.revision_count, "charts": [],
-    }  # fmt: skip
+def sample_texts(coach: str, day: date) -> tuple[str, str]:
+    """The text and author mock mode posts for that coach and date."""
+    sample = sample_plan(coach, day)
+    return sample.text, sample.author
 
 
 def respond(request: httpx.Request, status: int, body: Any) -> httpx.Response:
     """JSON with an ETag; a matching If-None-Match gets a 304, as from the server."""
     content = json.dumps(body, ensure_ascii=False).encode()
-    etag = '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'
+    etag = body_etag(content)
     headers = {"ETag": etag, "Content-Type": "application/json"}
-    if status == 200 and etag in request.headers.get("if-none-match", ""):
+    if status == 200 and etag_matches(request.headers.get("if-none-match"), etag):
         return httpx.Response(304, headers={"ETag": etag})
     return httpx.Response(status, content=content, headers=headers)
 
@@ -97,7 +56,7 @@ class OfflineServer:
 
     def __init__(self, trading_day: TradingDay, texts: Texts | None = None):
         self.trading_day = trading_day
-        self.texts = texts or mock_texts()
+        self.texts = texts or sample_texts
         self.plan = functools.lru_cache(maxsize=4096)(self._build)
         self.routes: list[tuple[re.Pattern[str], Callable[..., Any]]] = [
             (re.compile(r"/health"), self.health),
@@ -146,7 +105,7 @@ class OfflineServer:
         return Plan(
             id=day.toordinal() * 100 + index + 1, coach=coach, trade_date=day, text=text,
             author=author, author_id=None, channel="mock", created_at=posted, edited_at=None,
-            deleted_at=None, version=1, charts=(), revision_count=1,
+            deleted_at=None, version=1, charts=(), revision_count=1, signals=parse_signals(text),
         )  # fmt: skip
 
     def live(self, coach: str, day: date) -> Plan | None:
@@ -194,7 +153,7 @@ class OfflineServer:
         plan = self.live(target.key, parse_date(day))
         if plan is None:
             return 404, {"error": "Not Found", "message": f"No plan for {target.wire_key} on {day}"}
-        return 200, v1_plan(plan)
+        return 200, plan_public(plan)
 
     def by_id(self, query: httpx.QueryParams, raw_id: str) -> tuple[int, Any]:
         number = int(raw_id)
@@ -204,7 +163,7 @@ class OfflineServer:
             plan = self.live(ROSTER.keys[index], date.fromordinal(ordinal))
         if plan is None:
             return 404, {"error": "Not Found", "message": f"Plan {number} not found"}
-        return 200, v1_plan(plan)
+        return 200, plan_public(plan)
 
     def revisions(self, query: httpx.QueryParams, raw_id: str) -> tuple[int, Any]:
         status, body = self.by_id(query, raw_id)
@@ -224,16 +183,17 @@ class OfflineServer:
         limit = max(1, min(int(query.get("limit", "100") or 100), 1000))
         slots = self.slots(first, last, coaches, ascending, query.get("cursor"))
         text = (query.get("q") or "").strip().lower()
+        ticker = canonical_ticker(query["ticker"]) if query.get("ticker") else None
         page: list[Plan] = []
         for day, coach in slots:
             plan = self.plan(coach, day)
-            if not text or text in plan.text.lower():
+            if _matches(plan, text, ticker):
                 page.append(plan)
                 if len(page) == limit:
                     break
         tail = page[-1] if len(page) == limit else None
         cursor = f"{tail.trade_date.isoformat()}|{tail.coach}" if tail else None
-        return 200, {"plans": [v1_plan(p) for p in page], "next_cursor": cursor}
+        return 200, {"plans": [plan_public(p) for p in page], "next_cursor": cursor}
 
     def span(self, query: httpx.QueryParams) -> tuple[date, date]:
         if query.get("date"):
@@ -275,6 +235,12 @@ class OfflineServer:
             return parse_date(day), coach
         except ValidationFailed as exc:
             raise ValidationFailed("Invalid cursor") from exc
+
+
+def _matches(plan: Plan, text: str, ticker: str | None) -> bool:
+    if text and text not in plan.text.lower():
+        return False
+    return ticker is None or any(signal.ticker == ticker for signal in plan.signals)
 
 
 def offline_transport(trading_day: TradingDay, texts: Texts | None = None) -> httpx.MockTransport:
