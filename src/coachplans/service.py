@@ -34,7 +34,7 @@ from coachplans.domain.plans import (
     WriteResult,
     clean_text,
 )
-from coachplans.domain.queries import PlanQuery, Stats
+from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
 from coachplans.domain.signal_parser import parse_signals
 from coachplans.domain.signals import Signal
 from coachplans.errors import (
@@ -242,6 +242,23 @@ class PlanService:
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:
         return self.repo.list_plans(query)
+
+    # The fast read path: which plan versions a read holds (one index scan), then only the
+    # plans whose serialised form the reader has not kept (see coachplans.api.plan_json).
+
+    def list_versions(self, query: PlanQuery) -> list[PlanVersion]:
+        return self.repo.list_versions(query)
+
+    def versions_for_date(self, trade_date: date) -> list[PlanVersion]:
+        """Versions of the live plans of one date, in roster order."""
+        keys = tuple(self.roster.keys)
+        query = PlanQuery(trade_date=trade_date, coaches=keys, limit=max(len(keys), 1))
+        order = {key: index for index, key in enumerate(keys)}
+        return sorted(self.repo.list_versions(query), key=lambda v: order[v.coach])
+
+    def plans_by_ids(self, plan_ids: Sequence[int]) -> list[Plan]:
+        """The plans (live or deleted) with these ids, in no particular order."""
+        return self.repo.get_many(plan_ids)
 
     def revisions(self, plan_id: int) -> list[Revision]:
         self.get_plan_by_id(plan_id)

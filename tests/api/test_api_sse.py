@@ -166,7 +166,7 @@ async def test_stream_delivers_history_then_new_writes_promptly(
         # a write by the bot's path (the service directly, from another thread) arrives too
         started = time.monotonic()
         await asyncio.to_thread(
-            service.delete_plan, "d", DAY, Actor("Coach Dee"), source=Source.MOCK
+            service.delete_plan, Slot("d", DAY), Actor("Coach Dee"), source=Source.MOCK
         )
         deleted = await reader.next_event(wait=5)
         assert time.monotonic() - started < 5

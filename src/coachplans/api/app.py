@@ -19,6 +19,7 @@ from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
+from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache
 from coachplans.api.routes import charts, compat, ops, v1
 from coachplans.bot_status import BotState
@@ -67,6 +68,7 @@ def create_app(
     app.state.bot_state = bot_state or BotState()
     app.state.metrics = RequestMetrics()
     app.state.read_cache = ReadCache(settings.api.read_cache_seconds)
+    app.state.plan_json = PlanJson()
     service.subscribe(app.state.read_cache.invalidate)
     errors.install(app)
     app.include_router(ops.router)

@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from coachplans.api.json_body import JSON, if_none_match
+from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache, cache_key
 from coachplans.contract import chart_url
 from coachplans.domain.plans import ChartRef
@@ -21,9 +22,19 @@ def service_of(request: Request) -> PlanService:
     return service
 
 
+def chart_base(request: Request) -> str:
+    """Where chart links point: the request's own base URL."""
+    return str(request.base_url).rstrip("/")
+
+
 def chart_url_for(request: Request) -> Callable[[ChartRef], str]:
-    base = str(request.base_url).rstrip("/")
+    base = chart_base(request)
     return lambda chart: chart_url(chart, base)
+
+
+def plan_json_of(request: Request) -> PlanJson:
+    plan_json: PlanJson = request.app.state.plan_json
+    return plan_json
 
 
 async def cached_json(

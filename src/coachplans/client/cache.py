@@ -1,4 +1,4 @@
-"""The compatibility client's cache: LRU with a TTL (cachetools), guarded by a lock, and the
+"""The compatibility client's cache: LRU with a TTL (cachetools) and a lock-free hit path, and the
 rule for which answers must be revalidated with the server before they are served again.
 
 Answers that can still change — a date that is today or later, and "no plan yet" — are served
@@ -9,8 +9,10 @@ served for the whole TTL. The clock is injectable so tests move time by hand.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
@@ -30,9 +32,40 @@ class Entry:
     etag: str | None
     validated_at: float
     volatile: bool  # may still change: revalidate after the short interval
+    expires_at: float = float("inf")
+
+
+class _Entries(TTLCache[Key, Entry]):
+    """A TTLCache that reports every key it evicts (LRU) or expires (TTL)."""
+
+    def __init__(
+        self, maxsize: int, ttl: float, timer: Clock, dropped: Callable[[Key], None]
+    ) -> None:
+        super().__init__(maxsize=maxsize, ttl=ttl, timer=timer)
+        self._report = dropped
+
+    def popitem(self) -> tuple[Key, Entry]:
+        key, value = super().popitem()
+        self._report(key)
+        return key, value
+
+    def expire(self, time: float | None = None) -> list[tuple[Key, Entry]]:
+        expired = list(super().expire(time))
+        for key, _ in expired:
+            self._report(key)
+        return expired
 
 
 class PlanCache:
+    """LRU + TTL (cachetools' TTLCache) for storage and eviction, written under a lock; hits
+    are read from a plain dict beside it without taking the lock.
+
+    Threads share one client, so the hit path must not serialise them on a lock: a dict read
+    is atomic under the GIL, entries are immutable, and each carries its own expiry. Hits are
+    counted with ``itertools.count`` (atomic) and their keys queued (a deque, atomic append),
+    then replayed into the TTLCache at the next write so its LRU order still follows use.
+    """
+
     def __init__(
         self,
         max_size: int = 100,
@@ -46,38 +79,45 @@ class PlanCache:
         self.enabled = max_size > 0 and ttl_seconds > 0
         self._clock = clock
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-        self._entries: TTLCache[Key, Entry] = TTLCache(
-            maxsize=max(max_size, 1), ttl=max(ttl_seconds, 1e-9), timer=clock
+        self._hits = itertools.count()
+        self._misses = itertools.count()
+        self._fast: dict[Key, Entry] = {}
+        self._entries = _Entries(
+            max(max_size, 1), max(ttl_seconds, 1e-9), clock, dropped=self._dropped
         )
+        self._recent: deque[Key] = deque(maxlen=max(max_size, 1) * 4)
+
+    @property
+    def hits(self) -> int:
+        return _count_of(self._hits)
+
+    @property
+    def misses(self) -> int:
+        return _count_of(self._misses)
 
     def lookup(self, key: Key) -> tuple[Entry | None, bool]:
         """The entry of ``key`` and whether it may be served as is, which counts as a hit.
         Otherwise the caller asks the server (revalidating the stale entry, if any) and
         reports the result with :meth:`record`."""
-        with self._lock:
-            try:  # TTLCache.get would look the key up twice (``in``, then ``[]``)
-                entry = self._entries[key]
-            except KeyError:
-                return None, False
-            if entry.volatile and self._clock() - entry.validated_at >= self.revalidate_after:
-                return entry, False
-            self.hits += 1
+        entry = self._fast.get(key)
+        if entry is None:
+            return None, False
+        now = self._clock()
+        if now >= entry.expires_at:
+            return None, False
+        if entry.volatile and now - entry.validated_at >= self.revalidate_after:
+            return entry, False
+        next(self._hits)
+        self._recent.append(key)
         return entry, True
 
     def record(self, hit: bool) -> None:
         """Count a lookup that went to the server: a hit when its answer was the cached
         entry (a 304, or the server failed and the stale entry was served), else a miss."""
-        with self._lock:
-            if hit:
-                self.hits += 1
-            else:
-                self.misses += 1
+        next(self._hits if hit else self._misses)
 
     def stats(self) -> dict[str, Any]:
-        with self._lock:
-            hits, misses = self.hits, self.misses
+        hits, misses = self.hits, self.misses
         total = hits + misses
         return {
             "total": total,
@@ -89,17 +129,33 @@ class PlanCache:
     def put(self, key: Key, body: dict[str, Any], etag: str | None, volatile: bool) -> None:
         if not self.enabled:
             return
-        entry = Entry(body, etag, self._clock(), volatile)
-        with self._lock:
-            self._entries[key] = entry
+        now = self._clock()
+        self._store(key, Entry(body, etag, now, volatile, now + self.ttl_seconds))
 
     def revalidated(self, key: Key, entry: Entry) -> Entry:
         """The server confirmed ``entry`` (a 304): keep it, checked as of now, TTL restarted."""
-        fresh = replace(entry, validated_at=self._clock())
+        now = self._clock()
+        fresh = replace(entry, validated_at=now, expires_at=now + self.ttl_seconds)
         if self.enabled:
-            with self._lock:
-                self._entries[key] = fresh
+            self._store(key, fresh)
         return fresh
+
+    def _store(self, key: Key, entry: Entry) -> None:
+        with self._lock:
+            self._replay_recent()
+            self._entries[key] = entry  # may evict or expire others: see _Entries
+            self._fast[key] = entry
+
+    def _dropped(self, key: Key) -> None:
+        # Called by the TTLCache, under our lock, for each key it evicts or expires.
+        self._fast.pop(key, None)
+
+    def _replay_recent(self) -> None:
+        entries = self._entries
+        while self._recent:
+            recent = self._recent.popleft()
+            if recent in entries:
+                entries[recent]
 
     def clear(self) -> int:
         """Drop every entry; the number of live entries removed."""
@@ -107,12 +163,18 @@ class PlanCache:
             self._entries.expire()
             removed = len(self._entries)
             self._entries.clear()
+            self._fast = {}
         return removed
 
     def __len__(self) -> int:
         with self._lock:
             self._entries.expire()
             return len(self._entries)
+
+
+def _count_of(counter: itertools.count[int]) -> int:
+    """How many times ``next`` was called on ``counter``, without advancing it."""
+    return int(repr(counter)[6:-1])
 
 
 class TradingDay:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,16 @@ class PlanQuery:
     ascending: bool = False
     after: tuple[date, int] | None = None
     limit: int = 100
+
+
+class PlanVersion(NamedTuple):
+    """Which plan at which version a listing holds: enough to reuse what was built for it
+    before, since a plan at a given version never changes."""
+
+    id: int
+    version: int
+    coach: str
+    trade_date: date
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ The types live here; the parser is :func:`coachplans.domain.signal_parser.parse_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Bias(StrEnum):
@@ -23,8 +23,9 @@ class LevelKind(StrEnum):
     RESISTANCE = "resistance"
 
 
-@dataclass(frozen=True, slots=True)
-class Level:
+# Named tuples rather than dataclasses: a page of plans holds tens of thousands of levels, and
+# building a tuple costs a fraction of a frozen dataclass's __init__.
+class Level(NamedTuple):
     """One price, or a range when ``high`` is set (``$945-950``: low 945, high 950)."""
 
     kind: LevelKind
@@ -32,10 +33,14 @@ class Level:
     high: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Signal:
+class Signal(NamedTuple):
     """What one plan says about one ticker."""
 
     ticker: str
     bias: Bias = Bias.NEUTRAL
-    levels: tuple[Level, ...] = field(default_factory=tuple)
+    levels: tuple[Level, ...] = ()
+
+
+# Stored values -> members, without Enum.__call__ (which costs a microsecond per level).
+LEVEL_KINDS = {kind.value: kind for kind in LevelKind}
+BIASES = {bias.value: bias for bias in Bias}

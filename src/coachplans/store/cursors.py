@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from coachplans.store.tables import BotCursorRow
 
@@ -40,7 +39,7 @@ _ADVANCE = {"postgresql": _advance_stmt(postgresql), "sqlite": _advance_stmt(sql
 _ALL = select(CURSORS.c.channel_id, CURSORS.c.last_message_id)
 
 
-def all_cursors(executor: Session | Connection) -> dict[int, int]:
+def all_cursors(executor: Connection) -> dict[int, int]:
     """channel id -> last processed message id, for every channel with a cursor."""
     return {int(channel): int(message) for channel, message in executor.execute(_ALL)}
 

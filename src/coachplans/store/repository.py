@@ -10,20 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Engine, Select, and_, func, or_, select, text
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as _SAError
-from sqlalchemy.orm import Session, sessionmaker
 
 from coachplans.domain.plans import Event, Plan, Revision
-from coachplans.domain.queries import PlanQuery, Stats
-from coachplans.domain.signal_parser import normalize_ticker
+from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
+from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import StorageUnavailable
 from coachplans.store import cursors
 from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
-from coachplans.store.rows import to_event, to_plans, to_revision
+from coachplans.store.rows import (
+    PLAN_COLUMNS,
+    PLANS,
+    SIGNALS,
+    to_event,
+    to_plans,
+    to_revision,
+)
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
@@ -37,10 +44,37 @@ from coachplans.store.writes import WriteTx
 SQLAlchemyError = _SAError
 
 
+_LIVE_ROW = PLANS.c.deleted_at.is_(None)
+_SLOT_OF = (PLANS.c.coach == bindparam("coach"), PLANS.c.trade_date == bindparam("day"))
+_LIVE = select(*PLAN_COLUMNS).where(*_SLOT_OF, _LIVE_ROW)
+_SLOT = select(*PLAN_COLUMNS).where(*_SLOT_OF, PLANS.c.version > 0)
+_BY_ID = select(*PLAN_COLUMNS).where(PLANS.c.id == bindparam("id"), PLANS.c.version > 0)
+_BY_IDS = select(*PLAN_COLUMNS).where(
+    PLANS.c.id.in_(bindparam("ids", expanding=True)), PLANS.c.version > 0
+)
+_BY_MESSAGE = (
+    select(*PLAN_COLUMNS)
+    .where(PLANS.c.source_message_id == bindparam("message"), PLANS.c.version > 0)
+    .order_by(PLANS.c.deleted_at.is_not(None), PLANS.c.id.desc())
+    .limit(1)
+)
+_VERSION_COLUMNS = (PLANS.c.id, PLANS.c.version, PLANS.c.coach, PLANS.c.trade_date)
+_REVISIONS = (
+    select(RevisionRow.__table__)
+    .where(RevisionRow.__table__.c.plan_id == bindparam("id"))
+    .order_by(RevisionRow.__table__.c.number)
+)
+_EVENTS_AFTER = (
+    select(EventRow.__table__)
+    .where(EventRow.__table__.c.id > bindparam("after"))
+    .order_by(EventRow.__table__.c.id)
+    .limit(bindparam("limit"))
+)
+
+
 class Repository:
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._writer = (
             engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
         )
@@ -72,93 +106,86 @@ class Repository:
                 transaction.commit()
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        with _storage_errors(), self._sessions() as session:
-            yield session
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads (Core, no ORM session: reads build domain objects straight
+        from rows)."""
+        with _storage_errors(), self.engine.connect() as conn:
+            yield conn
+
+    def _plans(self, stmt: Select[Any], params: dict[str, Any] | None = None) -> list[Plan]:
+        with self.read() as conn:
+            return to_plans(conn, conn.execute(stmt, params or {}).all())
 
     # -- reads --------------------------------------------------------------------------
 
     def get_live(self, coach: str, trade_date: date) -> Plan | None:
-        stmt = select(PlanRow).where(
-            PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None)
-        )
-        with self.read() as session:
-            return _first(to_plans(session, session.scalars(stmt).all()))
+        return _first(self._plans(_LIVE, {"coach": coach, "day": trade_date}))
 
     def get_slot(self, coach: str, trade_date: date) -> Plan | None:
         """The slot's plan, live or deleted; None when nothing was ever posted there."""
-        stmt = select(PlanRow).where(
-            PlanRow.coach == coach, PlanRow.trade_date == trade_date, PlanRow.version > 0
-        )
-        with self.read() as session:
-            return _first(to_plans(session, session.scalars(stmt).all()))
+        return _first(self._plans(_SLOT, {"coach": coach, "day": trade_date}))
 
     def get_by_id(self, plan_id: int) -> Plan | None:
-        with self.read() as session:
-            row = session.get(PlanRow, plan_id)
-            if row is None or row.version == 0:
-                return None
-            return _first(to_plans(session, [row]))
+        return _first(self._plans(_BY_ID, {"id": plan_id}))
+
+    def get_many(self, plan_ids: Sequence[int]) -> list[Plan]:
+        """The plans (live or deleted) with these ids, in no particular order."""
+        return self._plans(_BY_IDS, {"ids": list(plan_ids)}) if plan_ids else []
 
     def get_by_message_id(self, message_id: int) -> Plan | None:
         """The plan (live or deleted) whose latest post came from this Discord message; None
         once a later post to its slot replaced it, or when the message carried no plan. Should
         two slots name the message, the live one wins, then the newer row."""
-        stmt = (
-            select(PlanRow)
-            .where(PlanRow.source_message_id == message_id, PlanRow.version > 0)
-            .order_by(PlanRow.deleted_at.is_not(None), PlanRow.id.desc())
-            .limit(1)
-        )
-        with self.read() as session:
-            return _first(to_plans(session, session.scalars(stmt).all()))
+        return _first(self._plans(_BY_MESSAGE, {"message": message_id}))
 
     def plans_for_date(self, trade_date: date, coaches: Sequence[str] | None = None) -> list[Plan]:
         """Live plans of one date, of the given coaches only when ``coaches`` is set."""
-        stmt = select(PlanRow).where(PlanRow.trade_date == trade_date, PlanRow.deleted_at.is_(None))
+        stmt = select(*PLAN_COLUMNS).where(PLANS.c.trade_date == trade_date, _LIVE_ROW)
         if coaches is not None:
-            stmt = stmt.where(PlanRow.coach.in_(coaches))
-        with self.read() as session:
-            return to_plans(session, session.scalars(stmt).all())
+            stmt = stmt.where(PLANS.c.coach.in_(coaches))
+        return self._plans(stmt)
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:
-        with self.read() as session:
-            return to_plans(session, session.scalars(_list_stmt(query)).all())
+        return self._plans(_list_stmt(query, PLAN_COLUMNS))
+
+    def list_versions(self, query: PlanQuery) -> list[PlanVersion]:
+        """The page ``query`` names as (id, version, coach, date), without the plans' text,
+        charts or signals: one index scan."""
+        with self.read() as conn:
+            rows = conn.execute(_list_stmt(query, _VERSION_COLUMNS)).all()
+        return [PlanVersion(*row) for row in rows]
 
     def revisions(self, plan_id: int) -> list[Revision]:
-        stmt = (
-            select(RevisionRow).where(RevisionRow.plan_id == plan_id).order_by(RevisionRow.number)
-        )
-        with self.read() as session:
-            return [to_revision(row) for row in session.scalars(stmt)]
+        with self.read() as conn:
+            return [to_revision(row) for row in conn.execute(_REVISIONS, {"id": plan_id})]
 
     def chart(self, sha256: str) -> tuple[str, bytes] | None:
         stmt = select(ChartBlobRow.content_type, ChartBlobRow.data).where(
             ChartBlobRow.sha256 == sha256
         )
-        with self.read() as session:
-            row = session.execute(stmt).one_or_none()
+        with self.read() as conn:
+            row = conn.execute(stmt).one_or_none()
             return (row[0], row[1]) if row else None
 
     def events_after(self, after_id: int, limit: int) -> list[Event]:
-        stmt = select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
-        with self.read() as session:
-            return [to_event(row) for row in session.scalars(stmt)]
+        with self.read() as conn:
+            rows = conn.execute(_EVENTS_AFTER, {"after": after_id, "limit": limit})
+            return [to_event(row) for row in rows]
 
     def last_event_id(self) -> int:
-        with self.read() as session:
-            return session.scalar(select(func.max(EventRow.id))) or 0
+        with self.read() as conn:
+            return conn.scalar(select(func.max(EventRow.id))) or 0
 
     def stats(self) -> Stats:
         live = PlanRow.deleted_at.is_(None)
-        with self.read() as session:
-            plans, latest = session.execute(
+        with self.read() as conn:
+            plans, latest = conn.execute(
                 select(func.count(), func.max(PlanRow.created_at)).where(live)
             ).one()
-            charts = session.scalar(
+            charts = conn.scalar(
                 select(func.count()).select_from(PlanChartRow).join(PlanRow).where(live)
             )
-            edits = session.scalar(select(func.count()).where(RevisionRow.number > 1))
+            edits = conn.scalar(select(func.count()).where(RevisionRow.number > 1))
         latest_dt = PlanRow.created_at.type.process_result_value(latest, self.engine.dialect)
         return Stats(plans, charts or 0, edits or 0, latest_dt)
 
@@ -171,16 +198,16 @@ class Repository:
             .order_by(PlanRow.id)
             .limit(limit)
         )
-        with self.read() as session:
-            return [(row[0], row[1]) for row in session.execute(stmt)]
+        with self.read() as conn:
+            return [(row[0], row[1]) for row in conn.execute(stmt)]
 
     def count_signals(self) -> int:
-        with self.read() as session:
-            return int(session.scalar(select(func.count()).select_from(PlanSignalRow)) or 0)
+        with self.read() as conn:
+            return int(conn.scalar(select(func.count()).select_from(PlanSignalRow)) or 0)
 
     def ping(self) -> None:
-        with self.read() as session:
-            session.execute(text("SELECT 1"))
+        with self.read() as conn:
+            conn.execute(text("SELECT 1"))
 
     # -- bot cursors ----------------------------------------------------------------------
 
@@ -204,52 +231,42 @@ def _storage_errors() -> Iterator[None]:
         raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
 
 
-def _list_stmt(query: PlanQuery) -> Select[PlanRow]:
-    stmt = select(PlanRow).where(PlanRow.version > 0)
+def _list_stmt(query: PlanQuery, columns: Sequence[Any]) -> Select[Any]:
+    p = PLANS.c
+    stmt = select(*columns).where(p.version > 0)
     if not query.include_deleted:
-        stmt = stmt.where(PlanRow.deleted_at.is_(None))
+        stmt = stmt.where(p.deleted_at.is_(None))
     if query.trade_date is not None:
-        stmt = stmt.where(PlanRow.trade_date == query.trade_date)
+        stmt = stmt.where(p.trade_date == query.trade_date)
     if query.date_from is not None:
-        stmt = stmt.where(PlanRow.trade_date >= query.date_from)
+        stmt = stmt.where(p.trade_date >= query.date_from)
     if query.date_to is not None:
-        stmt = stmt.where(PlanRow.trade_date <= query.date_to)
+        stmt = stmt.where(p.trade_date <= query.date_to)
     if query.coaches:
-        stmt = stmt.where(PlanRow.coach.in_(query.coaches))
+        stmt = stmt.where(p.coach.in_(query.coaches))
     if query.text:
         pattern = "%" + _escape_like(query.text.lower()) + "%"
-        stmt = stmt.where(func.lower(PlanRow.text).like(pattern, escape="\\"))
+        stmt = stmt.where(func.lower(p.text).like(pattern, escape="\\"))
     if query.ticker:
+        named = SIGNALS.c.ticker == canonical_ticker(query.ticker)
         stmt = stmt.where(
-            select(PlanSignalRow.plan_id)
-            .where(
-                PlanSignalRow.plan_id == PlanRow.id,
-                PlanSignalRow.ticker == normalize_ticker(query.ticker),
-            )
-            .exists()
+            select(SIGNALS.c.plan_id).where(SIGNALS.c.plan_id == p.id, named).exists()
         )
     if query.after is not None:
-        after_date, after_id = query.after
-        if query.ascending:
-            stmt = stmt.where(
-                or_(
-                    PlanRow.trade_date > after_date,
-                    and_(PlanRow.trade_date == after_date, PlanRow.id > after_id),
-                )
-            )
-        else:
-            stmt = stmt.where(
-                or_(
-                    PlanRow.trade_date < after_date,
-                    and_(PlanRow.trade_date == after_date, PlanRow.id < after_id),
-                )
-            )
+        stmt = stmt.where(_after(query.after, query.ascending))
     order = (
-        (PlanRow.trade_date.asc(), PlanRow.id.asc())
-        if query.ascending
-        else (PlanRow.trade_date.desc(), PlanRow.id.desc())
+        (p.trade_date.asc(), p.id.asc()) if query.ascending else (p.trade_date.desc(), p.id.desc())
     )
     return stmt.order_by(*order).limit(query.limit)
+
+
+def _after(position: tuple[date, int], ascending: bool) -> Any:
+    """Keyset pagination: the rows after (trade_date, id) in the listing's order."""
+    day, plan_id = position
+    p = PLANS.c
+    if ascending:
+        return or_(p.trade_date > day, and_(p.trade_date == day, p.id > plan_id))
+    return or_(p.trade_date < day, and_(p.trade_date == day, p.id < plan_id))
 
 
 def _escape_like(value: str) -> str:

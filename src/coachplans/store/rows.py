@@ -8,19 +8,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+import orjson
+from sqlalchemy import Connection, Text, bindparam, cast, select
 
 from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
-from coachplans.domain.signals import Bias, Level, LevelKind, Signal
+from coachplans.domain.signals import BIASES, LEVEL_KINDS, Level, Signal
 from coachplans.store.tables import (
     ChartBlobRow,
-    EventRow,
     PlanChartRow,
     PlanRow,
     PlanSignalRow,
-    RevisionRow,
 )
 
 
@@ -42,77 +40,82 @@ class PlanState:
     version: int
 
 
-def charts_for(
-    executor: Session | Connection, plan_ids: Sequence[int]
-) -> dict[int, tuple[ChartRef, ...]]:
+PLANS = PlanRow.__table__
+# The plan columns every read returns: the fields of PlanState, in its order.
+PLAN_COLUMNS = [PLANS.c[name] for name in PlanState.__dataclass_fields__]
+SIGNALS = PlanSignalRow.__table__
+LINKS = PlanChartRow.__table__
+BLOBS = ChartBlobRow.__table__
+
+# Prebuilt with an expanding IN: a page of plans costs three statements (plans, charts,
+# signals), each compiled once per process.
+_CHARTS_OF = (
+    select(
+        LINKS.c.plan_id,
+        LINKS.c.sha256,
+        BLOBS.c.content_type,
+        BLOBS.c.size,
+        LINKS.c.filename,
+        LINKS.c.source_url,
+    )
+    .outerjoin(BLOBS, BLOBS.c.sha256 == LINKS.c.sha256)
+    .where(LINKS.c.plan_id.in_(bindparam("ids", expanding=True)))
+    .order_by(LINKS.c.plan_id, LINKS.c.position)
+)
+# Levels as JSON text, decoded with orjson: the JSON type's own decoding cost more than the
+# query on signal-dense plans.
+_SIGNALS_OF = (
+    select(SIGNALS.c.plan_id, SIGNALS.c.ticker, SIGNALS.c.bias, cast(SIGNALS.c.levels, Text))
+    .where(SIGNALS.c.plan_id.in_(bindparam("ids", expanding=True)))
+    .order_by(SIGNALS.c.plan_id, SIGNALS.c.position)
+)
+
+
+def charts_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, tuple[ChartRef, ...]]:
     """Charts of the given plans, in attachment order (external links have no blob)."""
     if not plan_ids:
         return {}
-    link = PlanChartRow
-    stmt = (
-        select(
-            link.plan_id,
-            link.sha256,
-            ChartBlobRow.content_type,
-            ChartBlobRow.size,
-            link.filename,
-            link.source_url,
-        )
-        .outerjoin(ChartBlobRow, ChartBlobRow.sha256 == PlanChartRow.sha256)
-        .where(PlanChartRow.plan_id.in_(plan_ids))
-        .order_by(PlanChartRow.plan_id, PlanChartRow.position)
-    )
     out: dict[int, list[ChartRef]] = {}
-    for plan_id, sha256, content_type, size, filename, source_url in executor.execute(stmt):
+    for plan_id, sha256, content_type, size, filename, source_url in conn.execute(
+        _CHARTS_OF, {"ids": list(plan_ids)}
+    ):
         out.setdefault(plan_id, []).append(
             ChartRef(sha256, content_type, size, filename, source_url)
         )
     return {plan_id: tuple(refs) for plan_id, refs in out.items()}
 
 
-def signals_for(
-    executor: Session | Connection, plan_ids: Sequence[int]
-) -> dict[int, tuple[Signal, ...]]:
+def signals_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, tuple[Signal, ...]]:
     """Signals of the given plans, in order of first mention."""
     if not plan_ids:
         return {}
-    sig = PlanSignalRow
-    stmt = (
-        select(sig.plan_id, sig.ticker, sig.bias, sig.levels)
-        .where(sig.plan_id.in_(plan_ids))
-        .order_by(sig.plan_id, sig.position)
-    )
     out: dict[int, list[Signal]] = {}
-    for plan_id, ticker, bias, levels in executor.execute(stmt):
-        out.setdefault(plan_id, []).append(Signal(ticker, Bias(bias), _levels(levels)))
+    for plan_id, ticker, bias, levels in conn.execute(_SIGNALS_OF, {"ids": list(plan_ids)}):
+        signal = Signal(ticker, BIASES[bias], _levels(orjson.loads(levels)))
+        out.setdefault(plan_id, []).append(signal)
     return {plan_id: tuple(signals) for plan_id, signals in out.items()}
 
 
-def _levels(rows: list[dict[str, object]]) -> tuple[Level, ...]:
+def _levels(rows: list[dict[str, Any]]) -> tuple[Level, ...]:
+    kinds = LEVEL_KINDS
     return tuple(
-        Level(LevelKind(str(row["kind"])), _float(row["low"]), _optional_float(row.get("high")))
+        Level(kinds[row["kind"]], float(row["low"]), _optional_float(row.get("high")))
         for row in rows
     )
 
 
-def _float(value: object) -> float:
-    assert isinstance(value, int | float)
-    return float(value)
+def _optional_float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
-def _optional_float(value: object) -> float | None:
-    return None if value is None else _float(value)
-
-
-def to_plans(session: Session, rows: Sequence[PlanRow]) -> list[Plan]:
+def to_plans(conn: Connection, rows: Sequence[Any]) -> list[Plan]:
+    """Plans from rows of PLAN_COLUMNS, with their charts and signals."""
     ids = [row.id for row in rows]
-    charts, signals = charts_for(session, ids), signals_for(session, ids)
+    charts, signals = charts_for(conn, ids), signals_for(conn, ids)
     return [to_plan(row, charts.get(row.id, ()), signals.get(row.id, ())) for row in rows]
 
 
-def to_plan(
-    row: PlanRow | PlanState, charts: tuple[ChartRef, ...], signals: tuple[Signal, ...] = ()
-) -> Plan:
+def to_plan(row: Any, charts: tuple[ChartRef, ...], signals: tuple[Signal, ...] = ()) -> Plan:
     return Plan(
         id=row.id,
         coach=row.coach,
@@ -131,7 +134,7 @@ def to_plan(
     )
 
 
-def to_revision(row: RevisionRow) -> Revision:
+def to_revision(row: Any) -> Revision:
     charts = tuple(chart_ref(c) for c in row.charts)
     return Revision(
         id=row.id,
@@ -147,7 +150,7 @@ def to_revision(row: RevisionRow) -> Revision:
     )
 
 
-def to_event(row: EventRow) -> Event:
+def to_event(row: Any) -> Event:
     return Event(
         id=row.id,
         type=row.type,

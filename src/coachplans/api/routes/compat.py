@@ -9,9 +9,16 @@ from starlette.responses import Response
 
 from coachplans import __version__
 from coachplans.api.auth import require_reader
-from coachplans.api.deps import cached_json, chart_url_for, service_of
+from coachplans.api.deps import (
+    cached_json,
+    chart_base,
+    chart_url_for,
+    plan_json_of,
+    service_of,
+)
 from coachplans.api.json_body import dump, json_response
-from coachplans.compat_json import history_to_compat, no_plan, plan_to_compat, plans_to_compat
+from coachplans.compat_json import history_to_compat, no_plan
+from coachplans.domain.queries import PlanQuery
 
 router = APIRouter(tags=["compatibility"], dependencies=[Depends(require_reader)])
 
@@ -47,10 +54,10 @@ async def index(request: Request) -> Response:
 async def all_plans(request: Request, date: DateParam = None) -> Response:
     service = service_of(request)
     day = service.resolve_date(date)
-    url_for = chart_url_for(request)
+    url_for, base, plan_json = chart_url_for(request), chart_base(request), plan_json_of(request)
 
     def build() -> bytes:
-        return dump(plans_to_compat(service.plans_for_date(day), url_for))
+        return plan_json.compat_by_coach(service, service.versions_for_date(day), url_for, base)
 
     return await cached_json(request, build)
 
@@ -70,13 +77,13 @@ async def _one_plan(request: Request, coach: str | None, date: str | None) -> Re
     service = service_of(request)
     target = service.resolve_coach(coach)
     day = service.resolve_date(date)
-    url_for = chart_url_for(request)
+    url_for, base, plan_json = chart_url_for(request), chart_base(request), plan_json_of(request)
+    slot = PlanQuery(trade_date=day, coaches=(target.key,), limit=1)
 
     def build() -> bytes:
-        plan = service.get_plan(target.key, day)
-        if plan is None:
-            return dump(no_plan(target.wire_key, day))
-        return dump(plan_to_compat(plan, url_for))
+        found = service.list_versions(slot)
+        body = plan_json.compat_one(service, found[0], url_for, base) if found else None
+        return body if body is not None else dump(no_plan(target.wire_key, day))
 
     return await cached_json(request, build)
 

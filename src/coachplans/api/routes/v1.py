@@ -11,7 +11,13 @@ from starlette.responses import Response, StreamingResponse
 
 from coachplans.api.auth import require_reader, require_writer
 from coachplans.api.cursor import MAX_ID, decode_cursor, encode_cursor
-from coachplans.api.deps import cached_json, chart_url_for, service_of
+from coachplans.api.deps import (
+    cached_json,
+    chart_base,
+    chart_url_for,
+    plan_json_of,
+    service_of,
+)
 from coachplans.api.events import EventHub
 from coachplans.api.json_body import dump, if_none_match, json_response
 from coachplans.api.schemas import (
@@ -33,7 +39,7 @@ from coachplans.contract import (
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Actor, Plan, Source, WriteResult
 from coachplans.domain.plans import PlanId as ById
-from coachplans.domain.queries import PlanQuery
+from coachplans.domain.queries import PlanQuery, PlanVersion
 from coachplans.errors import ValidationFailed
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
@@ -113,13 +119,13 @@ async def list_plans(
         limit=limit,
     )
     service = service_of(request)
-    url_for = chart_url_for(request)
+    url_for, base, plan_json = chart_url_for(request), chart_base(request), plan_json_of(request)
+
+    def cursor_of(last: PlanVersion) -> str:
+        return encode_cursor(last.trade_date, last.id, ascending)
 
     def build() -> bytes:
-        plans = service.list_plans(query)
-        last = plans[-1] if len(plans) == query.limit else None
-        next_cursor = encode_cursor(last.trade_date, last.id, ascending) if last else None
-        return dump({"plans": [plan_public(p, url_for) for p in plans], "next_cursor": next_cursor})
+        return plan_json.v1_page(service, query, url_for, base, cursor_of)
 
     return await cached_json(request, build)
 
