@@ -21,7 +21,7 @@ from coachplans.bot.downloads import AttachmentInfo, ChartDownloader
 from coachplans.bot.syntax import SlotArgs, Target
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.coaches import Coach
-from coachplans.domain.plans import Actor, PlanId, Revision, Slot, Source, WriteResult
+from coachplans.domain.plans import Actor, ChartRef, PlanId, Revision, Slot, Source, WriteResult
 from coachplans.domain.queries import PlanQuery
 from coachplans.errors import CoachPlansError, NotFound, StorageUnavailable
 from coachplans.service import PlanService
@@ -87,7 +87,7 @@ class PlanActions:
             return Reply(denial_reason(coach, origin.actor, origin.channel_id), ok=False)
         # Charts are fetched now: Discord's links expire (and die with the message).
         downloaded = await self.downloader.download(attachments)
-        return await self._write(
+        outcome = await self._read(
             "plan",
             origin,
             lambda: self.service.post_plan(
@@ -102,8 +102,11 @@ class PlanActions:
                 message_id=origin.message_id,
                 ingest_key=origin.ingest_key,
             ),
-            lambda result: replies.posted(result, coach, downloaded.warnings),
         )
+        if isinstance(outcome, Reply):
+            return outcome
+        removed = await self._charts_removed(origin, outcome)
+        return Reply(replies.posted(outcome, coach, downloaded.warnings, removed), result=outcome)
 
     async def edit(
         self, origin: Origin, target: Target, text: str, *, source: Source = Source.DISCORD_COMMAND
@@ -193,6 +196,19 @@ class PlanActions:
         return Reply(replies.history(coach, when, revs))
 
     # -- internals ------------------------------------------------------------------------
+
+    async def _charts_removed(self, origin: Origin, result: WriteResult) -> list[ChartRef]:
+        """The charts of the plan a re-post replaced that the new plan no longer has: read
+        from the revision just before this write's (its number is the plan's version)."""
+        plan = result.plan
+        if not result.replaced or result.duplicate:
+            return []
+        revisions = await self._read("plan", origin, lambda: self.service.revisions(plan.id))
+        if isinstance(revisions, Reply):
+            return []  # the plan is saved; only the detail of the reply is lost (logged)
+        before = [rev for rev in revisions if rev.number == plan.version - 1]
+        kept = set(plan.charts)
+        return [chart for rev in before for chart in rev.charts if chart not in kept]
 
     def _slot(self, target: Target) -> tuple[Coach, date]:
         assert target.coach is not None
