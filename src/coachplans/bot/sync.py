@@ -298,6 +298,7 @@ class MessageSync:
 
     async def _replay(self, channel: discord.abc.Messageable, channel_id: int, cursor: int) -> int:
         count, newest = 0, cursor
+        members: dict[int, discord.Member | None] = {}
         history: AsyncIterator[discord.Message] = channel.history(
             after=discord.Object(cursor), oldest_first=True, limit=None
         )
@@ -305,6 +306,7 @@ class MessageSync:
             newest = max(newest, message.id)
             if self._handled is not None and message.id in self._handled:
                 continue  # the live path got it first
+            await self._with_member(message, members)
             await self.bot.on_message(message)
             count += 1
             if self._is_edit(message):
@@ -313,6 +315,35 @@ class MessageSync:
         if newest > cursor and self.watches(channel_id):
             await self._advance(channel_id, newest)
         return count
+
+    async def _with_member(
+        self, message: discord.Message, members: dict[int, discord.Member | None]
+    ) -> None:
+        """Messages read from history carry their author without the member's roles: look
+        the member up before a command is judged, so coaches authorised by a role are known.
+        When the lookup fails the author stays a plain user, whose refusals are logged and
+        never answered (see :class:`Origin`)."""
+        author, guild = message.author, message.guild
+        if guild is None or isinstance(author, discord.Member) or author.bot:
+            return
+        if not await self._is_command(message):
+            return
+        if author.id not in members:
+            members[author.id] = await self._fetch_member(guild, author.id)
+        member = members[author.id]
+        if member is not None:
+            message.author = member
+
+    async def _fetch_member(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.NotFound:
+            log.warning("catch-up: user %s is no longer a member of %s", user_id, guild.name)
+        except discord.HTTPException as exc:
+            log.warning(
+                "catch-up: member %s of %s could not be fetched: %s", user_id, guild.name, exc
+            )
+        return None
 
     # -- internals ------------------------------------------------------------------------
 
