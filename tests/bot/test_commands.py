@@ -385,7 +385,7 @@ async def test_a_repost_says_which_charts_went_and_edits_do_not_claim_charts_kep
         first = await harness.say("!plan d 2024-05-01 with charts", attachments=charts)
         assert "with 2 charts" in first[0]
         edited = await harness.say("!edit d 2024-05-01 new text, same charts")
-        assert "2 charts kept" in edited[0]
+        assert "charts kept" in edited[0]
 
         reposted = await harness.say("!plan d 2024-05-01 text only now")
         edited_after = await harness.say("!edit d 2024-05-01 still no charts")

@@ -99,6 +99,7 @@ async def post(harness: Harness, content: str, **fields: Any) -> tuple[int, Plan
     The client-wide default of mentions is opened up, so only what each send sets itself
     can keep a message from pinging."""
     harness.bot._connection.allowed_mentions = discord.AllowedMentions.all()
+    harness.bot._ready.set()  # as after READY: the bot may speak in Discord
     message_id = snowflake()
     await harness.say(content, message_id=message_id, **fields)
     plan = harness.bot.service.plan_for_message(message_id)
@@ -328,6 +329,20 @@ async def test_a_coach_is_told_by_dm_when_the_channel_cannot_be_used(
     [dm] = rest.dms_to(COACH_D_USER)
     assert dm.content.startswith(f"Plan #{plan.id} for **Coach D (Day Trading)**")
     assert "deleted with its Discord message" in dm.content
+    assert current(harness, plan.id).deleted_at is not None
+
+
+async def test_a_bot_not_connected_to_discord_logs_what_it_would_have_said(
+    harness: Harness, rest: DiscordRest, caplog: pytest.LogCaptureFixture
+) -> None:
+    message_id, plan = await post(harness, "!plan d 2024-05-01 first text")
+    harness.bot._ready.clear()  # mock mode's bot never logs in
+
+    with caplog.at_level(logging.INFO, logger="coachplans.bot.sync"):
+        await harness.bot.on_raw_message_delete(delete_event(harness, message_id))
+
+    assert rest.calls == []
+    assert f"not connected to Discord, so not said: Plan #{plan.id} for" in caplog.text
     assert current(harness, plan.id).deleted_at is not None
 
 

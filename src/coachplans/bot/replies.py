@@ -82,7 +82,7 @@ def edited(result: WriteResult, coach: Coach) -> str:
     plan = result.plan
     if result.duplicate:
         return f"Plan #{plan.id} ({_slot(coach, plan)}) already has that text; nothing changed."
-    charts = f"{_charts(len(plan.charts))} kept" if plan.charts else "no charts"
+    charts = "charts kept" if plan.charts else "no charts"
     return (
         f"Plan #{plan.id} for **{coach.name}** on {plan.trade_date.isoformat()} updated "
         f"(version {plan.version}; {charts}).\n> {preview(plan.text)}"

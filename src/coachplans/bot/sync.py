@@ -194,6 +194,8 @@ class MessageSync:
             return
         self._answered.add(key)
         text = replies.edit_cannot_move(plan, coach, to, day, self._prefix())
+        if not self._connected(text):
+            return
         try:
             await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
@@ -206,6 +208,8 @@ class MessageSync:
         if coach is None:
             return
         text = replies.deleted_with_message(plan, coach, self._prefix())
+        if not self._connected(text):
+            return
         channel = self.bot.get_channel(channel_id)
         if isinstance(channel, discord.abc.Messageable):
             try:
@@ -225,6 +229,13 @@ class MessageSync:
             await user.send(text, allowed_mentions=NO_MENTIONS)
         except (discord.HTTPException, LookupError) as exc:
             log.warning("nobody could be told that %s: %s", what, exc)
+
+    def _connected(self, text: str) -> bool:
+        """Only a bot logged in to Discord can speak there (mock mode's never does)."""
+        if self.bot.is_ready():
+            return True
+        log.info("not connected to Discord, so not said: %s", text)
+        return False
 
     def _prefix(self) -> str:
         prefix = self.bot.command_prefix
