@@ -18,8 +18,8 @@ import aiohttp
 import discord
 from discord.http import HTTPClient, Route
 
-from coachplans.bot import offline
-from coachplans.bot.offline import snowflake
+from coachplans.bot import gateway_objects
+from coachplans.bot.gateway_objects import snowflake
 
 BOT_ID = 1
 
@@ -71,18 +71,18 @@ class DiscordRest:
             user_id = int(payload["recipient_id"])
             dm_id = snowflake()
             self.dm_channels[dm_id] = user_id
-            recipient = offline.user_payload(user_id, f"user-{user_id}")
+            recipient = gateway_objects.user_payload(user_id, f"user-{user_id}")
             return {"id": str(dm_id), "type": 1, "recipients": [recipient], "last_message_id": None}
         if route.method == "GET" and route.path == "/users/{user_id}":
             user_id = int(path.rsplit("/", 1)[-1])
-            return offline.user_payload(user_id, f"user-{user_id}")
+            return gateway_objects.user_payload(user_id, f"user-{user_id}")
         raise AssertionError(f"unexpected request to Discord: {route.method} {path}")
 
     def _message(self, channel_id: int, payload: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
-            "author": offline.user_payload(BOT_ID, "coachplans", bot=True),
+            "author": gateway_objects.user_payload(BOT_ID, "coachplans", bot=True),
             "content": payload.get("content", ""),
             "timestamp": datetime.now(UTC).isoformat(),
             "edited_timestamp": None,
