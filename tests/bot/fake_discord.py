@@ -1,6 +1,8 @@
 """A small fake of Discord on 127.0.0.1: the HTTP API calls discord.py makes to log in and sync
 commands, and a gateway websocket that says HELLO, answers heartbeats and either sends READY or
-closes with 4014 (privileged intents not enabled).
+closes with 4014 (privileged intents not enabled). With a :class:`FakeGuild` the bot is in one
+server: READY carries it, and the REST API serves its channels' history and members and takes
+the bot's messages.
 
 It runs an aiohttp server in a background thread with its own event loop, so both in-process
 async tests and subprocess tests can use it. Frames are sent as uncompressed text: discord.py
@@ -13,6 +15,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +65,53 @@ class Seen:
     close_codes: list[int | None] = field(default_factory=list)
     heartbeats: int = 0
     closed: threading.Event = field(default_factory=threading.Event)
+    posted: list[dict[str, Any]] = field(default_factory=list)  # messages the bot sent
+
+
+@dataclass
+class FakeGuild:
+    """One server the bot is in: text channels, members (user id -> role ids), and each
+    channel's history, oldest first, as Discord's REST API returns messages (no member)."""
+
+    id: int
+    name: str
+    channels: dict[int, str]
+    role_ids: list[int] = field(default_factory=list)
+    members: dict[int, list[int]] = field(default_factory=dict)
+    history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def payload(self) -> dict[str, Any]:
+        """The guild as READY carries it when it is available."""
+        roles = [_role(self.id, "@everyone", 0)]
+        roles += [
+            _role(role_id, f"role-{role_id}", n) for n, role_id in enumerate(self.role_ids, 1)
+        ]
+        channels = [
+            {"id": str(cid), "type": 0, "name": name, "position": n, "permission_overwrites": []}
+            for n, (cid, name) in enumerate(self.channels.items())
+        ]
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "unavailable": False,
+            "roles": roles,
+            "channels": channels,
+            "member_count": len(self.members) + 1,
+            "members": [],
+            "owner_id": "1",
+        }
+
+    def member(self, user_id: int) -> dict[str, Any] | None:
+        if user_id not in self.members:
+            return None
+        return {
+            "user": user_payload(user_id),
+            "roles": [str(role) for role in self.members[user_id]],
+            "joined_at": "2024-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
 
 
 class FakeDiscord:
@@ -71,9 +121,12 @@ class FakeDiscord:
     bot asks for the Message Content intent without it being enabled in the developer portal.
     """
 
-    def __init__(self, *, token: str = GOOD_TOKEN, allow_intents: bool = True):
+    def __init__(
+        self, *, token: str = GOOD_TOKEN, allow_intents: bool = True, guild: FakeGuild | None = None
+    ):
         self.token = token
         self.allow_intents = allow_intents
+        self.guild = guild
         self.seen = Seen()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
@@ -134,8 +187,34 @@ class FakeDiscord:
         app.router.add_put(
             f"{api}/applications/{{app}}/guilds/{{guild}}/commands", self._authed([])
         )
+        app.router.add_get(f"{api}/channels/{{channel}}/messages", self._history)
+        app.router.add_post(f"{api}/channels/{{channel}}/messages", self._post_message)
+        app.router.add_get(f"{api}/guilds/{{guild}}/members/{{user}}", self._member)
         app.router.add_get("/gateway", self._gateway)
         return app
+
+    async def _history(self, request: web.Request) -> web.Response:
+        """GET messages ``after`` an id: Discord answers newest first, at most ``limit``."""
+        channel = int(request.match_info["channel"])
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "50"))
+        known = self.guild.history.get(channel, []) if self.guild else []
+        newer = [m for m in known if int(m["id"]) > after][:limit]
+        return _json(list(reversed(newer)))
+
+    async def _post_message(self, request: web.Request) -> web.Response:
+        body: dict[str, Any] = await request.json()
+        channel = request.match_info["channel"]
+        self.seen.posted.append({"channel_id": channel, **body})
+        message = history_message(int(channel), int(BOT_ID), body.get("content", ""), next_id())
+        message["author"] = BOT_USER
+        return _json(message)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        found = self.guild.member(int(request.match_info["user"])) if self.guild else None
+        if found is None:
+            return _json({"message": "Unknown Member", "code": 10007}, status=404)
+        return _json(found)
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -193,12 +272,70 @@ class FakeDiscord:
         return {
             "v": 10,
             "user": BOT_USER,
-            "guilds": [],
+            "guilds": [self.guild.payload()] if self.guild else [],
             "session_id": SESSION_ID,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": APP_ID, "flags": 0},
             "shard": [0, 1],
         }
+
+
+def next_id() -> int:
+    """A snowflake of now, increasing within the process."""
+    global _last_id
+    now = int(time.time() * 1000 - DISCORD_EPOCH_MS) << 22
+    _last_id = max(_last_id + 1, now)
+    return _last_id
+
+
+_last_id = 0
+DISCORD_EPOCH_MS = 1_420_070_400_000
+
+
+def user_payload(user_id: int, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": f"user{user_id}",
+        "discriminator": "0",
+        "global_name": f"User {user_id}",
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+def history_message(
+    channel_id: int, author_id: int, content: str, message_id: int
+) -> dict[str, Any]:
+    """A message as Discord's REST API returns it: the author's user, not the member."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": user_payload(author_id),
+        "content": content,
+        "timestamp": "2024-05-01T13:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+    }
+
+
+def _role(role_id: int, name: str, position: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": "0",
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+    }
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:

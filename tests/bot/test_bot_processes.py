@@ -6,13 +6,29 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from fake_discord import BAD_TOKEN, GOOD_TOKEN, FakeDiscord
+from discord_rest import pings_nobody
+from fake_discord import (
+    BAD_TOKEN,
+    GOOD_TOKEN,
+    FakeDiscord,
+    FakeGuild,
+    history_message,
+    next_id,
+)
 
 from coachplans.bot.runner import INTENTS_MISSING, LOGIN_FAILED
+from coachplans.domain.coaches import Coach, Roster
+from coachplans.service import PlanService
+from coachplans.store.engine import make_engine
+from coachplans.store.migrate import upgrade
+from coachplans.store.repository import Repository
 from process_support import COMMAND, ServerProcess, clean_env
 
 pytestmark = pytest.mark.slow
@@ -110,3 +126,81 @@ def test_bot_alone_exits_1_with_a_clear_message(
     assert done.stderr.strip().splitlines()[-1] == f"coachplans: {message}"
     assert "Traceback" not in done.stderr
     assert token not in done.stderr + done.stdout
+
+
+# -- catch-up through the fake's REST API ---------------------------------------------------
+
+GUILD, PLANS = 1000, 2001
+COACH_I_ROLE = 701
+ROLE_COACH, LEFT_SERVER, USER_COACH, CHATTER = 777, 778, 501, 999
+ROSTER = """
+discord:
+  sync_commands: false
+coaches:
+  - {key: d, name: "Coach D (Day Trading)", user_ids: [501]}
+  - {key: i, name: "Coach I (Intraday)", role_ids: [701]}
+"""
+
+
+def test_catch_up_recognises_coaches_authorised_by_a_role(
+    tmp_path: Path, processes: list[ServerProcess]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    roster = tmp_path / "coachplans.yaml"
+    roster.write_text(ROSTER, encoding="utf-8")
+    cursor = next_id()
+    with _service(url) as service:
+        service.advance_bot_cursor(PLANS, cursor)  # the bot ran before and saw up to here
+    # Posted while the bot was down; history carries authors, not members and their roles.
+    said = [
+        (ROLE_COACH, "!plan i 2024-05-01 Long $NVDA above 950"),
+        (CHATTER, "lunch anyone?"),
+        (LEFT_SERVER, "!plan i 2024-05-02 posted, then left the server"),
+        (USER_COACH, "!plan d 2024-05-01 Short $TSLA below 240"),
+    ]
+    history = [history_message(PLANS, author, text, next_id()) for author, text in said]
+    guild = FakeGuild(
+        GUILD,
+        "Trading Room",
+        {PLANS: "daily-plans"},
+        role_ids=[COACH_I_ROLE],
+        members={ROLE_COACH: [COACH_I_ROLE], USER_COACH: [], CHATTER: []},
+        history={PLANS: history},
+    )
+    with FakeDiscord(guild=guild) as fake:
+        env = bot_env(fake, GOOD_TOKEN) | {"COACHPLANS_CONFIG": str(roster)}
+        bot = ServerProcess(tmp_path, "bot", env=env)
+        processes.append(bot)
+        bot.wait_for("the catch-up", lambda: "catch-up done" in bot.output())
+        assert bot.stop(signal.SIGTERM) == 0
+
+    replies = [post["content"] for post in fake.seen.posted]
+    assert len(replies) == 2, replies
+    assert all("saved for" in reply for reply in replies), replies
+    assert not any("not authorised" in reply for reply in replies)
+    assert all(pings_nobody(post.get("allowed_mentions")) for post in fake.seen.posted)
+    requests = fake.seen.requests
+    assert f"GET /api/v10/guilds/{GUILD}/members/{ROLE_COACH}" in requests
+    assert f"GET /api/v10/guilds/{GUILD}/members/{LEFT_SERVER}" in requests
+    assert f"GET /api/v10/guilds/{GUILD}/members/{CHATTER}" not in requests  # not a command
+    output = bot.output()
+    assert f"user {LEFT_SERVER} is no longer a member of Trading Room" in output
+    assert "not answered: the author's roles could not be read" in output
+
+    with _service(url) as service:
+        by_role = service.get_plan("i", date(2024, 5, 1))
+        assert by_role is not None and by_role.author_id == ROLE_COACH
+        assert service.get_plan("d", date(2024, 5, 1)) is not None
+        assert service.get_plan("i", date(2024, 5, 2)) is None  # not judged, not stored
+        assert service.bot_cursors() == {PLANS: int(history[-1]["id"])}
+
+
+@contextmanager
+def _service(url: str) -> Iterator[PlanService]:
+    engine = make_engine(url)
+    upgrade(engine)
+    roster = Roster([Coach("d", "Coach D"), Coach("i", "Coach I")])
+    try:
+        yield PlanService(Repository(engine), roster, ZoneInfo("America/New_York"))
+    finally:
+        engine.dispose()

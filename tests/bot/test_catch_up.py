@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from unittest import mock
 
 import aiohttp
 import discord
 import pytest
-from bot_support import ANYONE, OTHER_CHANNEL, PLANS_CHANNEL, Harness, make_harness
+from bot_support import (
+    ANYONE,
+    COACH_D_USER,
+    COACH_I_ROLE,
+    OTHER_CHANNEL,
+    PLANS_CHANNEL,
+    Harness,
+    make_harness,
+)
 
-from coachplans.bot.gateway_objects import make_message, snowflake
+from coachplans.bot.gateway_objects import (
+    make_message,
+    member_payload,
+    message_payload,
+    snowflake,
+    user_payload,
+)
 from coachplans.domain.plans import Source
 from coachplans.service import PlanService
 
 EDITED = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
+ROLE_COACH = 777  # a member of the server with COACH_I_ROLE
 
 
 def fake_channel(
@@ -257,3 +272,67 @@ async def test_catch_up_runs_on_the_first_ready_only(
 
     assert channel.history.call_count == 1
     assert harness.state.status == "connected"
+
+
+def from_history(harness: Harness, content: str, author_id: int) -> discord.Message:
+    """A message as channel history gives it: the author's user, without member or roles."""
+    data: Any = message_payload(
+        harness.channel, author_id=author_id, author_name=f"user {author_id}", content=content
+    )
+    del data["member"]
+    message = discord.Message(state=harness.channel._state, channel=harness.channel, data=data)
+    assert not isinstance(message.author, discord.Member)
+    return message
+
+
+async def test_when_members_cannot_be_fetched_refusals_are_logged_not_answered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    service = harness.bot.service
+    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    missed = [
+        from_history(harness, "!plan i 2024-05-01 by a role coach", ROLE_COACH),
+        from_history(harness, "!plan i 2024-05-01 again, same author", ROLE_COACH),
+        from_history(harness, "!plan d 2024-05-01 by the user-id coach", COACH_D_USER),
+    ]
+    show(harness, monkeypatch, fake_channel(harness.channel, missed))
+    response = mock.Mock(spec_set=aiohttp.ClientResponse, status=503, reason="Unavailable")
+    outage = discord.DiscordServerError(response, {"code": 0, "message": "upstream"})
+
+    with (
+        mock.patch.object(
+            discord.Guild, "fetch_member", autospec=True, side_effect=outage
+        ) as fetch_member,
+        caplog.at_level(logging.INFO, logger="coachplans.bot"),
+    ):
+        done = await harness.bot.sync.catch_up()
+
+    assert done == {PLANS_CHANNEL: 3}
+    # One look-up per author and catch-up.
+    assert sorted(c.args[1] for c in fetch_member.call_args_list) == [COACH_D_USER, ROLE_COACH]
+    # Allowed by user id without roles: stored and answered. The role coach: neither
+    # stored nor told "not authorised" (the roles that may allow it are unknown).
+    replies = [reply.content for reply in harness.sent]
+    assert len(replies) == 1 and "saved for **Coach D" in replies[0]
+    assert service.get_plan("i", date(2024, 5, 1)) is None
+    assert f"member {ROLE_COACH} of Trading Room could not be fetched" in caplog.text
+    assert caplog.text.count("not answered: the author's roles could not be read") == 2
+    assert service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+
+
+async def test_a_fetched_member_is_judged_with_its_roles(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = harness.bot.service
+    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    missed = [from_history(harness, "!plan i 2024-05-01 by a role coach", ROLE_COACH)]
+    show(harness, monkeypatch, fake_channel(harness.channel, missed))
+    data: Any = {**member_payload([COACH_I_ROLE]), "user": user_payload(ROLE_COACH, "Ivy")}
+    member = discord.Member(data=data, guild=harness.guild, state=harness.guild._state)
+
+    with mock.patch.object(discord.Guild, "fetch_member", autospec=True, return_value=member):
+        await harness.bot.sync.catch_up()
+
+    plan = service.get_plan("i", date(2024, 5, 1))
+    assert plan is not None and (plan.author_id, plan.author) == (ROLE_COACH, "Ivy")
+    assert "saved for **Coach I" in harness.sent[-1].content

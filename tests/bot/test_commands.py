@@ -369,3 +369,32 @@ async def test_database_really_gone_is_told_and_nothing_is_half_written(
         assert "saved for" in (await harness.say("!plan d 2024-05-01 back again"))[0]
     finally:
         await harness.bot.close()
+
+
+async def test_a_repost_says_which_charts_went_and_edits_do_not_claim_charts_kept(
+    sqlite_plan_service: PlanService,
+) -> None:
+    png = png_bytes()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=png))
+    harness = await make_harness(sqlite_plan_service, transport=transport)
+    try:
+        charts = [
+            attachment_payload(name, f"https://cdn.test/{name}", len(png))
+            for name in ("levels.png", "spy-daily.png")
+        ]
+        first = await harness.say("!plan d 2024-05-01 with charts", attachments=charts)
+        assert "with 2 charts" in first[0]
+        edited = await harness.say("!edit d 2024-05-01 new text, same charts")
+        assert "charts kept" in edited[0]
+
+        reposted = await harness.say("!plan d 2024-05-01 text only now")
+        edited_after = await harness.say("!edit d 2024-05-01 still no charts")
+    finally:
+        await harness.bot.close()
+    assert "replaced the earlier plan" in reposted[0] and "with no charts" in reposted[0]
+    assert (
+        "The earlier plan's 2 charts were removed: 'levels.png', 'spy-daily.png'" in (reposted[0])
+    )
+    assert "charts kept" not in edited_after[0] and "no charts" in edited_after[0]
+    plan = sqlite_plan_service.get_plan("d", DAY)
+    assert plan is not None and plan.charts == ()

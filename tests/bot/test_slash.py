@@ -41,7 +41,7 @@ from interactions import (
 from coachplans.bot.actions import STORAGE_DOWN, UNEXPECTED, PlanActions
 from coachplans.bot.gateway_objects import attachment_payload, snowflake
 from coachplans.bot.replies import DISCORD_LIMIT
-from coachplans.bot.slash import STALE_COMMAND
+from coachplans.bot.slash import SAVED_BELOW, STALE_COMMAND
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.plans import Source
 from coachplans.errors import StorageUnavailable
@@ -59,14 +59,16 @@ class ChartServer:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.requested: list[str] = []  # paths asked for, in order
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        files = self.files
+        files, requested = self.files, self.requested
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                requested.append(self.path)
                 body = files.get(self.path.split("?", 1)[0])
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "image/png")
@@ -207,9 +209,13 @@ async def test_submitting_stores_the_plan_with_its_charts_in_upload_order(
 
     sent = await users.submit(data)
 
-    assert [s.kind for s in sent] == ["callback", "followup"]
-    assert sent[0].type == DEFERRED and not sent[0].ephemeral
-    reply = sent[1].content
+    # The "thinking…" placeholder is private (a refusal could still come); the confirmation
+    # is public.
+    assert [s.kind for s in sent] == ["callback", "followup", "followup"]
+    assert sent[0].type == DEFERRED and sent[0].ephemeral
+    assert sent[1].ephemeral and sent[1].content == SAVED_BELOW
+    assert not sent[2].ephemeral
+    reply = sent[2].content
     assert "for **Coach D (Day Trading)** on 2024-05-01 with 3 charts" in reply
     plan = harness.bot.service.get_plan("d", DAY)
     assert plan is not None
@@ -271,6 +277,38 @@ async def test_a_right_lost_while_the_form_was_open_is_refused_privately(
     assert len(sent) == 1 and sent[0].type != DEFERRED and sent[0].ephemeral
     assert "not authorised to post for coach_i" in sent[0].content
     assert harness.bot.service.get_plan("i", DAY) is None
+
+
+@pytest.mark.parametrize("text", ["   ", "\n\t \n"])
+async def test_a_form_with_blank_text_is_refused_privately_before_any_download(
+    users: Users, harness: Harness, charts: ChartServer, text: str
+) -> None:
+    modal = await open_form(users)
+    files = [charts.attachment("chart.png", png_bytes())]
+
+    sent = await users.submit(filled_form(modal, text, files))
+
+    # Answered at once and privately: no public "thinking…", no chart fetched.
+    assert len(sent) == 1 and sent[0].is_text and sent[0].ephemeral, sent
+    assert sent[0].content == "Plan text is empty. Nothing was saved."
+    assert charts.requested == []
+    assert harness.bot.service.get_plan("d", DAY) is None
+
+
+async def test_a_database_outage_during_the_form_is_answered_privately(
+    users: Users, harness: Harness, charts: ChartServer
+) -> None:
+    modal = await open_form(users)
+    files = [charts.attachment("chart.png", png_bytes())]
+    with mock.patch.object(
+        PlanService, "post_plan", autospec=True, side_effect=StorageUnavailable("down")
+    ):
+        sent = await users.submit(filled_form(modal, "Long $NVDA above 950", files))
+
+    assert [s.kind for s in sent] == ["callback", "followup"]
+    assert sent[0].type == DEFERRED and sent[0].ephemeral  # nobody else saw "thinking…"
+    assert sent[1].ephemeral and sent[1].content == STORAGE_DOWN
+    assert "nothing was saved" in STORAGE_DOWN
 
 
 async def test_a_failure_in_the_form_is_logged_and_answered_privately(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot_support import (
     Harness,
     make_harness,
 )
+from discord_rest import DiscordRest, pings_nobody, recorded_rest
 from PIL import Image
 
 from coachplans.bot.gateway_objects import attachment_payload, message_payload, snowflake
@@ -37,6 +38,16 @@ def _png() -> bytes:
 
 
 PNG = _png()
+
+
+@pytest.fixture(autouse=True)
+def rest() -> Iterator[DiscordRest]:
+    """Discord's REST side, recorded; every message the bot sends must disable mentions."""
+    with recorded_rest() as recorded:
+        yield recorded
+    for call in recorded.calls:
+        if call.path.endswith("/messages"):
+            assert pings_nobody(call.json.get("allowed_mentions")), call
 
 
 @pytest.fixture
@@ -83,7 +94,12 @@ def delete_event(harness: Harness, message_id: int) -> discord.RawMessageDeleteE
 
 
 async def post(harness: Harness, content: str, **fields: Any) -> tuple[int, Plan]:
-    """Say a ``!plan`` through the live path; the message id and the stored plan."""
+    """Say a ``!plan`` through the live path; the message id and the stored plan.
+
+    The client-wide default of mentions is opened up, so only what each send sets itself
+    can keep a message from pinging."""
+    harness.bot._connection.allowed_mentions = discord.AllowedMentions.all()
+    harness.bot._ready.set()  # as after READY: the bot may speak in Discord
     message_id = snowflake()
     await harness.say(content, message_id=message_id, **fields)
     plan = harness.bot.service.plan_for_message(message_id)
@@ -180,10 +196,36 @@ async def test_an_edit_by_an_unauthorised_user_is_not_applied(
 
 
 @pytest.mark.parametrize(
+    ("new_content", "moved_to", "again"),
+    [
+        ("!plan s 2024-05-01 moved to swing", "coach_s on 2024-05-01", "!plan s 2024-05-01"),
+        ("!plan d 2024-05-02 moved a day", "coach_d on 2024-05-02", "!plan d 2024-05-02"),
+        ("!plan i moved and no date", "coach_i on 2024-05-01", "!plan i 2024-05-01"),
+    ],
+)
+async def test_an_edit_that_would_move_the_plan_is_answered_and_changes_nothing(
+    harness: Harness, rest: DiscordRest, new_content: str, moved_to: str, again: str
+) -> None:
+    message_id, plan = await post(harness, "!plan d 2024-05-01 first text")
+    event = edit_event(harness, message_id, new_content)
+
+    await harness.bot.on_raw_message_edit(event)
+    await harness.bot.on_raw_message_edit(event)  # the same edit seen twice: one answer
+
+    [answer] = rest.messages(PLANS_CHANNEL)
+    assert int(answer.json["message_reference"]["message_id"]) == message_id
+    text = answer.content
+    assert text.startswith(f"An edit cannot move plan #{plan.id} (coach_d, 2024-05-01)")
+    assert f"to {moved_to}" in text and "the plan was left as it was" in text
+    assert "delete this message" in text and f"`{again} …`" in text
+    assert current(harness, plan.id).text == "first text"
+    assert harness.bot.service.get_plan("s", DAY) is None
+    assert sources(harness, plan.id) == [Source.DISCORD_COMMAND]
+
+
+@pytest.mark.parametrize(
     ("new_content", "reason"),
     [
-        ("!plan s 2024-05-01 moved to swing", "another coach or date"),
-        ("!plan d 2024-05-02 moved a day", "another coach or date"),
         ("!plan zz nonsense", "no longer parses"),
         ("!plan d", "no longer parses"),
         ("never mind", "no longer a plan command"),
@@ -255,6 +297,53 @@ async def test_deleting_the_message_soft_deletes_the_plan_once(both: Harness) ->
         (Action.DELETE, Source.DISCORD_DELETE),
     ]
     assert (revisions[-1].actor, revisions[-1].actor_id) == (plan.author, COACH_D_USER)
+
+
+async def test_deleting_the_message_tells_the_coach_how_to_restore_the_plan(
+    harness: Harness, rest: DiscordRest
+) -> None:
+    message_id, plan = await post(harness, "!plan d 2024-05-01 first text")
+
+    await harness.bot.on_raw_message_delete(delete_event(harness, message_id))
+    await harness.bot.on_raw_message_delete(delete_event(harness, message_id))
+
+    [notice] = rest.messages(PLANS_CHANNEL)
+    assert "message_reference" not in notice.json  # the message is gone
+    text = notice.content
+    assert text.startswith(
+        f"Plan #{plan.id} for **Coach D (Day Trading)** on 2024-05-01 (by Coach Dee) was "
+        "deleted with its Discord message."
+    )
+    assert "`!plan d 2024-05-01 …`" in text and f"POST /api/v1/plans/{plan.id}/restore" in text
+    assert rest.dm_channels == {}
+
+
+async def test_a_coach_is_told_by_dm_when_the_channel_cannot_be_used(
+    harness: Harness, rest: DiscordRest
+) -> None:
+    message_id, plan = await post(harness, "!plan d 2024-05-01 first text")
+    rest.refused.add(PLANS_CHANNEL)
+
+    await harness.bot.on_raw_message_delete(delete_event(harness, message_id))
+
+    [dm] = rest.dms_to(COACH_D_USER)
+    assert dm.content.startswith(f"Plan #{plan.id} for **Coach D (Day Trading)**")
+    assert "deleted with its Discord message" in dm.content
+    assert current(harness, plan.id).deleted_at is not None
+
+
+async def test_a_bot_not_connected_to_discord_logs_what_it_would_have_said(
+    harness: Harness, rest: DiscordRest, caplog: pytest.LogCaptureFixture
+) -> None:
+    message_id, plan = await post(harness, "!plan d 2024-05-01 first text")
+    harness.bot._ready.clear()  # mock mode's bot never logs in
+
+    with caplog.at_level(logging.INFO, logger="coachplans.bot.sync"):
+        await harness.bot.on_raw_message_delete(delete_event(harness, message_id))
+
+    assert rest.calls == []
+    assert f"not connected to Discord, so not said: Plan #{plan.id} for" in caplog.text
+    assert current(harness, plan.id).deleted_at is not None
 
 
 async def test_deleting_a_replaced_carrier_keeps_the_newer_plan(both: Harness) -> None:

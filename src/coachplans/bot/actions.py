@@ -21,9 +21,9 @@ from coachplans.bot.downloads import AttachmentInfo, ChartDownloader
 from coachplans.bot.syntax import SlotArgs, Target
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.coaches import Coach
-from coachplans.domain.plans import Actor, PlanId, Revision, Slot, Source, WriteResult
+from coachplans.domain.plans import Actor, ChartRef, PlanId, Revision, Slot, Source, WriteResult
 from coachplans.domain.queries import PlanQuery
-from coachplans.errors import CoachPlansError, NotFound, StorageUnavailable
+from coachplans.errors import CoachPlansError, Forbidden, NotFound, StorageUnavailable
 from coachplans.service import PlanService
 
 log = logging.getLogger(__name__)
@@ -37,20 +37,28 @@ UNEXPECTED = "Something went wrong on our side and nothing was changed. The erro
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Who sent a command and from where; ``ingest_key`` makes a repeat a no-op."""
+    """Who sent a command and from where; ``ingest_key`` makes a repeat a no-op.
+
+    ``roles_known`` is False for a guild message whose author's roles could not be read (an
+    old message whose member could not be fetched): a refusal may then be wrong, so it is
+    logged and not answered."""
 
     actor: Actor
     channel_id: int | None = None
     channel_name: str | None = None
     message_id: int | None = None
     ingest_key: str | None = None
+    roles_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """``silent``: nothing to tell the user (the outcome is logged)."""
+
     text: str
     ok: bool = True
     result: WriteResult | None = None
+    silent: bool = False
 
 
 class PlanActions:
@@ -84,10 +92,10 @@ class PlanActions:
     ) -> Reply:
         coach = args.coach
         if not may_post(coach, origin.actor, origin.channel_id):
-            return Reply(denial_reason(coach, origin.actor, origin.channel_id), ok=False)
+            return _refused("plan", origin, denial_reason(coach, origin.actor, origin.channel_id))
         # Charts are fetched now: Discord's links expire (and die with the message).
         downloaded = await self.downloader.download(attachments)
-        return await self._write(
+        outcome = await self._read(
             "plan",
             origin,
             lambda: self.service.post_plan(
@@ -102,8 +110,11 @@ class PlanActions:
                 message_id=origin.message_id,
                 ingest_key=origin.ingest_key,
             ),
-            lambda result: replies.posted(result, coach, downloaded.warnings),
         )
+        if isinstance(outcome, Reply):
+            return outcome
+        removed = await self._charts_removed(origin, outcome)
+        return Reply(replies.posted(outcome, coach, downloaded.warnings, removed), result=outcome)
 
     async def edit(
         self, origin: Origin, target: Target, text: str, *, source: Source = Source.DISCORD_COMMAND
@@ -194,6 +205,19 @@ class PlanActions:
 
     # -- internals ------------------------------------------------------------------------
 
+    async def _charts_removed(self, origin: Origin, result: WriteResult) -> list[ChartRef]:
+        """The charts of the plan a re-post replaced that the new plan no longer has: read
+        from the revision just before this write's (its number is the plan's version)."""
+        plan = result.plan
+        if not result.replaced or result.duplicate:
+            return []
+        revisions = await self._read("plan", origin, lambda: self.service.revisions(plan.id))
+        if isinstance(revisions, Reply):
+            return []  # the plan is saved; only the detail of the reply is lost (logged)
+        before = [rev for rev in revisions if rev.number == plan.version - 1]
+        kept = set(plan.charts)
+        return [chart for rev in before for chart in rev.charts if chart not in kept]
+
     def _slot(self, target: Target) -> tuple[Coach, date]:
         assert target.coach is not None
         return target.coach, target.trade_date or self.service.today()
@@ -231,12 +255,29 @@ class PlanActions:
             return Reply(STORAGE_DOWN, ok=False)
         except NotFound as exc:
             return Reply(_not_found(exc, missing), ok=False)
+        except Forbidden as exc:
+            return _refused(what, origin, str(exc))
         except CoachPlansError as exc:
             log.info("bot %s refused: %s (%s)", what, exc, _context(origin))
             return Reply(str(exc), ok=False)
         except Exception:
             log.exception("bot %s failed (%s)", what, _context(origin))
             return Reply(UNEXPECTED, ok=False)
+
+
+def _refused(what: str, origin: Origin, reason: str) -> Reply:
+    """A refusal on rights; unsaid when the author's roles, which may grant them, are unknown."""
+    if origin.roles_known:
+        log.info("bot %s refused: %s (%s)", what, reason, _context(origin))
+        return Reply(reason, ok=False)
+    log.warning(
+        "bot %s not done and not answered: the author's roles could not be read, and without "
+        "them: %s (%s); the author may send the command again",
+        what,
+        reason,
+        _context(origin),
+    )
+    return Reply(reason, ok=False, silent=True)
 
 
 def _not_found(exc: NotFound, missing: str) -> str:

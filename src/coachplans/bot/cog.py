@@ -24,6 +24,9 @@ def origin_of(actions: PlanActions, message: discord.Message) -> Origin:
         channel_name=getattr(channel, "name", None),
         message_id=message.id,
         ingest_key=message_key(message.id),
+        # In a server the author is a Member (with roles) unless it came without its member
+        # and could not be looked up (old messages read on catch-up).
+        roles_known=message.guild is None or isinstance(message.author, discord.Member),
     )
 
 
@@ -91,4 +94,5 @@ class PlanCommands(commands.Cog, name="Plans"):
         return origin_of(self.actions, ctx.message)
 
     async def _send(self, ctx: commands.Context[Any], reply: Reply) -> None:
-        await respond(ctx, reply.text)
+        if not reply.silent:
+            await respond(ctx, reply.text)

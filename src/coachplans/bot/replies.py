@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from coachplans.domain.coaches import Coach, Roster
-from coachplans.domain.plans import Action, Plan, Revision, WriteResult
+from coachplans.domain.plans import Action, ChartRef, Plan, Revision, WriteResult
 
 DISCORD_LIMIT = 2000
 # Room below Discord's hard limit for the continuation marker and any prefix a caller adds.
@@ -50,7 +50,13 @@ def preview(text: str, chars: int = PREVIEW_CHARS) -> str:
     return flat if len(flat) <= chars else flat[: chars - 1].rstrip() + "…"
 
 
-def posted(result: WriteResult, coach: Coach, warnings: Sequence[str] = ()) -> str:
+def posted(
+    result: WriteResult,
+    coach: Coach,
+    warnings: Sequence[str] = (),
+    removed: Sequence[ChartRef] = (),
+) -> str:
+    """``removed``: the earlier plan's charts that the re-post did not carry again."""
     plan = result.plan
     if result.duplicate:
         return f"Already saved as plan #{plan.id} ({_slot(coach, plan)}); nothing changed."
@@ -60,6 +66,14 @@ def posted(result: WriteResult, coach: Coach, warnings: Sequence[str] = ()) -> s
         f"with {_charts(len(plan.charts))}.",
         f"> {preview(plan.text)}",
     ]
+    if removed:
+        # A re-post replaces the charts too: a coach who only meant to fix the text must
+        # know what went, and how to get it back.
+        lines.append(
+            f"⚠️ The earlier plan's {_charts(len(removed))} "
+            f"{'was' if len(removed) == 1 else 'were'} removed: {_chart_names(removed)}. "
+            "To keep them, post again with them attached (an edit changes only the text)."
+        )
     lines += _warnings([*warnings, *result.skipped_charts])
     return "\n".join(lines)
 
@@ -68,9 +82,30 @@ def edited(result: WriteResult, coach: Coach) -> str:
     plan = result.plan
     if result.duplicate:
         return f"Plan #{plan.id} ({_slot(coach, plan)}) already has that text; nothing changed."
+    charts = "charts kept" if plan.charts else "no charts"
     return (
         f"Plan #{plan.id} for **{coach.name}** on {plan.trade_date.isoformat()} updated "
-        f"(version {plan.version}; charts kept).\n> {preview(plan.text)}"
+        f"(version {plan.version}; {charts}).\n> {preview(plan.text)}"
+    )
+
+
+def edit_cannot_move(plan: Plan, coach: Coach, to: Coach, day: date, prefix: str) -> str:
+    """The Discord message of a plan was edited to name another coach or date."""
+    return (
+        f"An edit cannot move plan #{plan.id} ({_slot(coach, plan)}) to {to.wire_key} on "
+        f"{day.isoformat()}; the plan was left as it was. To move it, delete this message "
+        f"(its plan is deleted with it) and post `{prefix}plan {to.key} {day.isoformat()} …` "
+        "again."
+    )
+
+
+def deleted_with_message(plan: Plan, coach: Coach, prefix: str) -> str:
+    """A plan went with its deleted Discord message: say so, and how to get it back."""
+    day = plan.trade_date.isoformat()
+    return (
+        f"Plan #{plan.id} for **{coach.name}** on {day} (by {plan.author}) was deleted with "
+        f"its Discord message. To restore it, post `{prefix}plan {coach.key} {day} …` again, "
+        f"or an admin can restore it through the API: `POST /api/v1/plans/{plan.id}/restore`."
     )
 
 
@@ -146,6 +181,13 @@ def _slot(coach: Coach, plan: Plan) -> str:
 
 def _charts(count: int) -> str:
     return "no charts" if count == 0 else "1 chart" if count == 1 else f"{count} charts"
+
+
+def _chart_names(charts: Sequence[ChartRef]) -> str:
+    return ", ".join(
+        repr(chart.filename) if chart.filename else f"chart {n}"
+        for n, chart in enumerate(charts, 1)
+    )
 
 
 def _warnings(warnings: Sequence[str]) -> list[str]:

@@ -23,7 +23,7 @@ from coachplans.bot.syntax import SlotArgs
 from coachplans.domain.access import denial_reason, may_post
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.dates import parse_date
-from coachplans.domain.plans import Source
+from coachplans.domain.plans import Source, clean_text
 from coachplans.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ CHOICE_NAME_LIMIT = 100
 # A form never submitted would otherwise stay registered for the life of the process.
 FORM_TIMEOUT = 3600.0
 NO_MENTIONS = discord.AllowedMentions.none()
+SAVED_BELOW = "Saved; the confirmation below is shown to the channel."
 STALE_COMMAND = "This command is not available any more; the bot's commands are being updated."
 
 
@@ -148,13 +149,16 @@ class PlanForm(discord.ui.Modal):
         )
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        # Rights may have changed while the form was open; a refusal stays private.
-        denied = denial(self.actions, interaction, self.coach)
-        if denied:
-            await tell_privately(interaction, denied)
+        # What can be judged at once is refused at once, privately, before any download:
+        # rights may have changed while the form was open, and blank text passes Discord.
+        refused = denial(self.actions, interaction, self.coach) or _blank(self.text.value)
+        if refused:
+            await tell_privately(interaction, nothing_saved(refused))
             return
         # Chart downloads can take longer than the 3 seconds Discord waits for an answer.
-        await interaction.response.defer(thinking=True)
+        # A deferred answer keeps the visibility it was deferred with, and the database may
+        # still refuse: the placeholder is private, a success is announced after it.
+        await interaction.response.defer(thinking=True, ephemeral=True)
         origin = interaction_origin(self.actions, interaction, ingest=True)
         args = SlotArgs(self.coach, self.day, self.text.value)
         # Attachment ids are snowflakes: sorting restores upload order, which the resolved
@@ -162,6 +166,10 @@ class PlanForm(discord.ui.Modal):
         files = sorted(self.charts.values, key=lambda attachment: attachment.id)
         infos = [attachment_info(attachment) for attachment in files]
         reply = await self.actions.post(origin, args, infos, source=Source.DISCORD_COMMAND)
+        if not reply.ok:
+            await tell_privately(interaction, nothing_saved(reply.text))
+            return
+        await tell_privately(interaction, SAVED_BELOW)
         await follow_up(interaction, reply.text)
 
     # Modal calls on_error without the item argument that BaseView's declaration has.
@@ -170,6 +178,23 @@ class PlanForm(discord.ui.Modal):
     ) -> None:
         log.error("/plan form failed (%s)", describe(interaction), exc_info=error)
         await tell_privately(interaction, UNEXPECTED)
+
+
+def _blank(text: str) -> str | None:
+    """Why the form's text cannot be a plan (Discord lets a blank one through), or None."""
+    try:
+        clean_text(text)
+    except ValidationFailed as exc:
+        return str(exc)
+    return None
+
+
+def nothing_saved(refusal: str) -> str:
+    """A refusal of a write says plainly that nothing was stored."""
+    said = refusal.lower()
+    if "nothing was saved" in said or "nothing was changed" in said:
+        return refusal
+    return f"{refusal.rstrip('.')}. Nothing was saved."
 
 
 def form_title(coach: Coach, day: date) -> str:

@@ -13,20 +13,40 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 import discord
 from discord.ext import commands
 
-from coachplans.bot import syntax
+from coachplans.bot import replies, syntax
 from coachplans.bot.actions import Origin, PlanActions
 from coachplans.bot.cog import message_key
 from coachplans.bot.syntax import SlotArgs, Target
+from coachplans.domain.coaches import Coach
 from coachplans.domain.plans import Actor, Plan, Source
 from coachplans.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NO_MENTIONS = discord.AllowedMentions.none()
+ANSWERED_EDITS = 1024
+
+
+class BoundedSet:
+    """The most recent ``size`` keys: enough to recognise a repeat, never growing for ever."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._keys: dict[str, None] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, key: str) -> None:
+        self._keys[key] = None
+        if len(self._keys) > self.size:
+            del self._keys[next(iter(self._keys))]
 
 
 def edit_key(message: discord.Message) -> str:
@@ -47,6 +67,8 @@ class MessageSync:
         self._caught_up = False
         # Ids handled while a catch-up runs, so it skips what the live path already did.
         self._handled: set[int] | None = None
+        # Edits already answered (an edit event and the catch-up may both see one).
+        self._answered: BoundedSet = BoundedSet(ANSWERED_EDITS)
 
     def watches(self, channel_id: int) -> bool:
         return not self.channel_ids or channel_id in self.channel_ids
@@ -128,10 +150,11 @@ class MessageSync:
                 reason = f"it no longer parses ({exc})"
             else:
                 # A plan without a date keeps the one it was posted for.
-                same_day = args.trade_date in (None, plan.trade_date)
-                if args.coach.key == plan.coach and same_day:
+                day = args.trade_date or plan.trade_date
+                if args.coach.key == plan.coach and day == plan.trade_date:
                     return args
                 reason = "it now names another coach or date"
+                await self._say_cannot_move(message, plan, args.coach, day)
         log.warning(
             "edit of message %s ignored, plan #%s left as it was: %s", message.id, plan.id, reason
         )
@@ -152,10 +175,71 @@ class MessageSync:
         reply = await self.actions.delete(origin, target, source=Source.DISCORD_DELETE)
         if reply.ok:
             log.info("message %s was deleted: plan #%s deleted too", message_id, plan.id)
+            if reply.result is not None and not reply.result.duplicate:
+                await self._say_deleted(channel_id, reply.result.plan)
         else:
             log.warning(
                 "message %s was deleted but plan #%s was kept: %s", message_id, plan.id, reply.text
             )
+
+    # -- telling the coach what happened unasked --------------------------------------------
+
+    async def _say_cannot_move(
+        self, message: discord.Message, plan: Plan, to: Coach, day: date
+    ) -> None:
+        """Answer an edit that names another slot, once per edit (events may repeat)."""
+        key = edit_key(message)
+        coach = self.actions.service.roster.find(plan.coach)
+        if key in self._answered or coach is None:
+            return
+        self._answered.add(key)
+        text = replies.edit_cannot_move(plan, coach, to, day, self._prefix())
+        if not self._connected(text):
+            return
+        try:
+            await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            log.warning("could not answer the edit of message %s: %s", message.id, exc)
+
+    async def _say_deleted(self, channel_id: int, plan: Plan) -> None:
+        """In the channel (the message is gone, so no reply), or by DM when the bot cannot
+        write there."""
+        coach = self.actions.service.roster.find(plan.coach)
+        if coach is None:
+            return
+        text = replies.deleted_with_message(plan, coach, self._prefix())
+        if not self._connected(text):
+            return
+        channel = self.bot.get_channel(channel_id)
+        if isinstance(channel, discord.abc.Messageable):
+            try:
+                await channel.send(text, allowed_mentions=NO_MENTIONS)
+                return
+            except discord.HTTPException as exc:
+                log.info(
+                    "cannot say in channel %s that plan #%s went: %s", channel_id, plan.id, exc
+                )
+        await self._direct_message(plan.author_id, text, f"plan #{plan.id} was deleted")
+
+    async def _direct_message(self, user_id: int | None, text: str, what: str) -> None:
+        try:
+            if user_id is None:
+                raise LookupError("the plan has no Discord author")
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(text, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, LookupError) as exc:
+            log.warning("nobody could be told that %s: %s", what, exc)
+
+    def _connected(self, text: str) -> bool:
+        """Only a bot logged in to Discord can speak there (mock mode's never does)."""
+        if self.bot.is_ready():
+            return True
+        log.info("not connected to Discord, so not said: %s", text)
+        return False
+
+    def _prefix(self) -> str:
+        prefix = self.bot.command_prefix
+        return prefix if isinstance(prefix, str) else "!"
 
     async def _plan_of(self, message_id: int) -> Plan | None:
         found = await self._call(
@@ -225,6 +309,7 @@ class MessageSync:
 
     async def _replay(self, channel: discord.abc.Messageable, channel_id: int, cursor: int) -> int:
         count, newest = 0, cursor
+        members: dict[int, discord.Member | None] = {}
         history: AsyncIterator[discord.Message] = channel.history(
             after=discord.Object(cursor), oldest_first=True, limit=None
         )
@@ -232,6 +317,7 @@ class MessageSync:
             newest = max(newest, message.id)
             if self._handled is not None and message.id in self._handled:
                 continue  # the live path got it first
+            await self._with_member(message, members)
             await self.bot.on_message(message)
             count += 1
             if self._is_edit(message):
@@ -240,6 +326,35 @@ class MessageSync:
         if newest > cursor and self.watches(channel_id):
             await self._advance(channel_id, newest)
         return count
+
+    async def _with_member(
+        self, message: discord.Message, members: dict[int, discord.Member | None]
+    ) -> None:
+        """Messages read from history carry their author without the member's roles: look
+        the member up before a command is judged, so coaches authorised by a role are known.
+        When the lookup fails the author stays a plain user, whose refusals are logged and
+        never answered (see :class:`Origin`)."""
+        author, guild = message.author, message.guild
+        if guild is None or isinstance(author, discord.Member) or author.bot:
+            return
+        if not await self._is_command(message):
+            return
+        if author.id not in members:
+            members[author.id] = await self._fetch_member(guild, author.id)
+        member = members[author.id]
+        if member is not None:
+            message.author = member
+
+    async def _fetch_member(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.NotFound:
+            log.warning("catch-up: user %s is no longer a member of %s", user_id, guild.name)
+        except discord.HTTPException as exc:
+            log.warning(
+                "catch-up: member %s of %s could not be fetched: %s", user_id, guild.name, exc
+            )
+        return None
 
     # -- internals ------------------------------------------------------------------------
 
