@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from coachplans.client.cache import Clock, PlanCache, TradingDay
+from coachplans.client.cache import Clock, Key, PlanCache, TradingDay
 from coachplans.client.calls import drive, drive_async
 from coachplans.client.compat_core import (
     ALL,
@@ -25,6 +25,7 @@ from coachplans.client.compat_core import (
     copy_plan,
     plan_fallback,
 )
+from coachplans.client.flights import AsyncSingleFlight, SingleFlight
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.retry import RetryPolicy
 from coachplans.client.runners import (
@@ -106,6 +107,7 @@ class EnhancedWebhookClient(ClosesHttp, _CompatBase):
     def _open(self, options: dict[str, Any]) -> None:
         self._http = httpx.Client(**options)
         self._runner = SyncRunner(self._http, self.retry_policy, self._metrics)
+        self._flights: SingleFlight[Key] = SingleFlight()
 
     def fetch_coach_plan(self, coach_name: str, date: DateLike = None) -> Body:
         """The plan JSON of a coach and date (today when None); never raises."""
@@ -114,8 +116,13 @@ class EnhancedWebhookClient(ClosesHttp, _CompatBase):
             entry, fresh = self._core.lookup(key)
             if fresh and entry is not None:
                 return copy_plan(entry.body)
-            operation = self._core.fetch_plan(coach_name, key, entry)
-            return drive(operation, self._runner.send)
+            with self._flights.leading(key) as leader:
+                if not leader:  # another thread just fetched it: read what it cached
+                    entry, fresh = self._core.lookup(key)
+                    if fresh and entry is not None:
+                        return copy_plan(entry.body)
+                operation = self._core.fetch_plan(coach_name, key, entry)
+                return drive(operation, self._runner.send)
         except Exception as exc:  # never take the caller down
             log.exception("fetch_coach_plan(%r, %r) failed unexpectedly", coach_name, date)
             return plan_fallback(str(coach_name), f"{type(exc).__name__}: {exc}")
@@ -128,7 +135,12 @@ class EnhancedWebhookClient(ClosesHttp, _CompatBase):
             entry, fresh = self._core.lookup((ALL, day))
             if fresh and entry is not None:
                 return copy_all(entry.body)
-            return drive(self._core.fetch_all(day, entry), self._runner.send)
+            with self._flights.leading((ALL, day)) as leader:
+                if not leader:
+                    entry, fresh = self._core.lookup((ALL, day))
+                    if fresh and entry is not None:
+                        return copy_all(entry.body)
+                return drive(self._core.fetch_all(day, entry), self._runner.send)
         except Exception as exc:
             log.exception("fetch_all_coach_plans(%r) failed unexpectedly", date)
             return PlansUnavailable(f"{type(exc).__name__}: {exc}")
@@ -157,6 +169,7 @@ class AsyncEnhancedWebhookClient(AsyncClosesHttp, _CompatBase):
     def _open(self, options: dict[str, Any]) -> None:
         self._http = httpx.AsyncClient(**options)
         self._runner = AsyncRunner(self._http, self.retry_policy, self._metrics)
+        self._flights: AsyncSingleFlight[Key] = AsyncSingleFlight()
 
     async def fetch_coach_plan(self, coach_name: str, date: DateLike = None) -> Body:
         try:
@@ -164,8 +177,13 @@ class AsyncEnhancedWebhookClient(AsyncClosesHttp, _CompatBase):
             entry, fresh = self._core.lookup(key)
             if fresh and entry is not None:
                 return copy_plan(entry.body)
-            operation = self._core.fetch_plan(coach_name, key, entry)
-            return await drive_async(operation, self._runner.send)
+            async with self._flights.leading(key) as leader:
+                if not leader:
+                    entry, fresh = self._core.lookup(key)
+                    if fresh and entry is not None:
+                        return copy_plan(entry.body)
+                operation = self._core.fetch_plan(coach_name, key, entry)
+                return await drive_async(operation, self._runner.send)
         except Exception as exc:
             log.exception("fetch_coach_plan(%r, %r) failed unexpectedly", coach_name, date)
             return plan_fallback(str(coach_name), f"{type(exc).__name__}: {exc}")
@@ -176,7 +194,12 @@ class AsyncEnhancedWebhookClient(AsyncClosesHttp, _CompatBase):
             entry, fresh = self._core.lookup((ALL, day))
             if fresh and entry is not None:
                 return copy_all(entry.body)
-            return await drive_async(self._core.fetch_all(day, entry), self._runner.send)
+            async with self._flights.leading((ALL, day)) as leader:
+                if not leader:
+                    entry, fresh = self._core.lookup((ALL, day))
+                    if fresh and entry is not None:
+                        return copy_all(entry.body)
+                return await drive_async(self._core.fetch_all(day, entry), self._runner.send)
         except Exception as exc:
             log.exception("fetch_all_coach_plans(%r) failed unexpectedly", date)
             return PlansUnavailable(f"{type(exc).__name__}: {exc}")
