@@ -4,6 +4,7 @@ OpenAPI model, the server's JSON builder and the typed client's model must all a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -67,8 +68,17 @@ def test_wire_keys_accept_every_spelling() -> None:
         ),
     ],
 )
-def test_one_shape_on_both_sides(built: dict, server_model: type, client_model: type) -> None:
+def test_one_shape_on_both_sides(built: dict, server_model: Any, client_model: Any) -> None:
     """A field added to the JSON builder must be documented and read by the client too."""
-    assert set(built) == set(server_model.model_fields) == set(client_model.model_fields)
+    client_fields = {field.alias or name for name, field in client_model.model_fields.items()}
+    assert set(built) == set(server_model.model_fields) == client_fields
     parsed = client_model.model_validate(built)
-    assert set(parsed.model_dump()) == set(built)
+    assert set(parsed.model_dump(by_alias=True)) == set(built)
+
+
+def test_client_signals_are_read_on_first_use() -> None:
+    parsed = client_models.Plan.model_validate(plan_public(PLAN))
+    assert parsed.signals == [client_models.Signal.model_validate(plan_public(PLAN)["signals"][0])]
+    assert parsed.signals is parsed.signals  # built once
+    nvda = parsed.signal_for("$nvda")
+    assert nvda is not None and nvda.levels[0].kind == "entry" and nvda.levels[0].low == 945.0

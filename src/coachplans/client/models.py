@@ -6,14 +6,15 @@ Unknown fields are ignored, so a newer server that adds fields does not break ol
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from functools import cached_property
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from coachplans.contract import plan_etag
 from coachplans.domain.tickers import canonical_ticker
 
-_READ = ConfigDict(extra="ignore", frozen=True)
+_READ = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
 class Chart(BaseModel):
@@ -71,7 +72,14 @@ class Plan(BaseModel):
     version: int
     revision_count: int = 0
     charts: list[Chart] = []
-    signals: list[Signal] = []
+    # Kept as parsed JSON and turned into models on first use: a backtest page of 1,000
+    # signal-dense plans holds tens of thousands of levels, most of which nobody reads.
+    signals_json: Any = Field(default_factory=list, alias="signals", repr=False)
+
+    @cached_property
+    def signals(self) -> list[Signal]:
+        """What the plan says per ticker (bias and levels), as the server parsed it."""
+        return [Signal.model_validate(item) for item in self.signals_json or ()]
 
     @property
     def etag(self) -> str:
