@@ -40,7 +40,16 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
-from benchkit import fmt, percentile, plan_text, rss_kib, table, tiny_png, weekdays_between
+from benchkit import (
+    fmt,
+    percentile,
+    plan_text,
+    record,
+    rss_kib,
+    table,
+    tiny_png,
+    weekdays_between,
+)
 from benchkit import weekdays_before as trading_days_before
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -553,8 +562,32 @@ def run_main(bench: Bench, seed: Seed) -> None:
          "ratio bare/cp", "errors", "target (>=5000 req/s, p99<=10ms, ratio<=2)"],
         rows,
     ))  # fmt: skip
+    record_targets(urls, info, uncached, bare)
     print("\nserver memory (VmRSS of the coachplans process, MiB):")
     print(table(["config", "before load", "after load", "peak (VmHWM)", "requests served"], memory))
+
+
+def record_targets(
+    urls: dict[str, str],
+    info: dict[str, Load],
+    uncached: dict[str, Load],
+    bare: dict[str, Load],
+) -> None:
+    """The read targets: shares of the bare app's throughput, and the v1 range's req/s."""
+    cases = (
+        ("GET /api/coach-plans/all?date=, read cache off", uncached, urls["all"], 0.2),
+        ("GET /api/coach-plans/all?date=, default config (INFO+file)", info, urls["all"], 0.5),
+    )
+    for what, results, path, share in cases:
+        value = results[path].rps / bare[path].rps if bare[path].rps else 0.0
+        beside = f"{results[path].rps:,.0f} vs bare {bare[path].rps:,.0f} req/s"
+        record(what, value, "x bare", f">= {share} x bare", value >= share, beside)
+    v1 = uncached[urls["v1range"]]
+    beside = f"bare {bare[urls['v1range']].rps:,.0f} req/s; p50 {v1.p50_ms:.1f} ms"
+    record(
+        "GET /api/v1/plans 1-year range, limit 100, read cache off",
+        v1.rps, "req/s", ">= 2,000 req/s", v1.rps >= 2000, beside,
+    )  # fmt: skip
 
 
 def service_reads(

@@ -4,6 +4,7 @@ percentiles and plain aligned text tables. Standard library only."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import struct
@@ -145,3 +146,21 @@ def rss_kib(pid: int) -> tuple[int, int]:
     except OSError:
         pass
     return values["VmRSS"], values["VmHWM"]
+
+
+# --- targets ------------------------------------------------------------------------------------
+# Each benchmark records the figures that have a target; `bench/run` collects them in one file
+# (BENCH_RESULTS) and bench/targets.py prints them side by side with PASS/MISS.
+
+
+def record(what: str, value: float, unit: str, target: str, passed: bool, beside: str = "") -> None:
+    """Append one measured figure with its target to $BENCH_RESULTS (when set)."""
+    path = os.environ.get("BENCH_RESULTS")
+    if not path:
+        return
+    row = {
+        "what": what, "value": value, "unit": unit, "target": target, "passed": passed,
+        "beside": beside,
+    }  # fmt: skip
+    with Path(path).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(row) + "\n")

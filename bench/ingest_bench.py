@@ -15,6 +15,7 @@ import argparse
 import gc
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -23,7 +24,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from benchkit import fmt, percentile, plan_text, quiet_console, table, tiny_png, weekdays_before
+from benchkit import (
+    fmt,
+    percentile,
+    plan_text,
+    quiet_console,
+    record,
+    table,
+    tiny_png,
+    weekdays_before,
+)
 
 TARGET_P50_MS = 1.0
 WARMUP = 50
@@ -101,6 +111,33 @@ def scenarios(service: Any, n: int, rng: random.Random) -> list[tuple[str, list[
     return out
 
 
+def bare_sqlite_inserts(tmp: Path, n: int, rng: random.Random) -> list[float]:
+    """The floor: the same plan row inserted with the sqlite3 module alone, one transaction
+    each, in a WAL database with the server's pragmas (no revision, event, signals, checks)."""
+    db = sqlite3.connect(tmp / "bare.db", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE plans (id INTEGER PRIMARY KEY, coach TEXT, trade_date TEXT, text TEXT,"
+        " author TEXT, channel TEXT, created_at TEXT, version INTEGER,"
+        " UNIQUE (coach, trade_date))"
+    )
+    rows = [("d", f"day-{i}", plan_text(rng), "bench", "#bench", "now", 1) for i in range(n)]
+    samples = []
+    for row in rows:
+        t0 = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute(
+            "INSERT INTO plans (coach, trade_date, text, author, channel, created_at, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            row,
+        )
+        db.execute("COMMIT")
+        samples.append((time.perf_counter() - t0) * 1000)
+    db.close()
+    return sorted(samples)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 calls per scenario")
@@ -111,11 +148,15 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="coachplans-ingest-"))
     rng = random.Random(7)
     rows = []
+    headline = 0.0
     try:
+        bare = percentile(bare_sqlite_inserts(tmp, n, rng), 50)
         for level in ("INFO", "WARNING"):
             service = make_service(tmp, f"ingest-{level.lower()}", level)
             for label, samples, wall in scenarios(service, n, rng):
                 p50 = percentile(samples, 50)
+                if level == "INFO" and label == "create, no charts":
+                    headline = p50
                 rows.append([
                     label, level, len(samples), fmt(p50, 3), fmt(percentile(samples, 95), 3),
                     fmt(percentile(samples, 99), 3), fmt(samples[-1], 2),
@@ -126,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    record(
+        "ingest: PlanService.post_plan, SQLite, no charts, INFO, signals parsed (p50)",
+        headline, "ms", "<= 1 ms", headline <= TARGET_P50_MS,
+        f"bare sqlite3 insert of the row: {bare:.3f} ms",
+    )  # fmt: skip
+    print(f"\nbare sqlite3 insert of the same row, one transaction each: p50 {bare:.3f} ms")
     print("\nPlan ingest through PlanService.post_plan (SQLite file, WAL, no chart download)")
     print(table(
         ["scenario", "log level", "calls", "p50 ms", "p95 ms", "p99 ms", "max ms", "plans/s",

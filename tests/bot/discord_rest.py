@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -79,22 +78,8 @@ class DiscordRest:
         raise AssertionError(f"unexpected request to Discord: {route.method} {path}")
 
     def _message(self, channel_id: int, payload: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(snowflake()),
-            "channel_id": str(channel_id),
-            "author": gateway_objects.user_payload(BOT_ID, "coachplans", bot=True),
-            "content": payload.get("content", ""),
-            "timestamp": datetime.now(UTC).isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-        }
+        author = gateway_objects.user_payload(BOT_ID, "coachplans", bot=True)
+        return gateway_objects.sent_payload(channel_id, author, payload.get("content", ""))
 
 
 def _forbidden() -> discord.Forbidden:

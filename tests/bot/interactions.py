@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -93,24 +92,11 @@ class DiscordHttp:
         raise AssertionError(f"unexpected request to Discord: {route.method} {route.path}")
 
     def _message(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": str(snowflake()),
-            "channel_id": str(self.channels.get(token, 0)),
-            "webhook_id": str(APPLICATION_ID),
-            "author": gateway_objects.user_payload(APPLICATION_ID, "coachplans", bot=True),
-            "content": payload.get("content", ""),
-            "flags": payload.get("flags", 0),
-            "timestamp": datetime.now(UTC).isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-        }
+        author = gateway_objects.user_payload(APPLICATION_ID, "coachplans", bot=True)
+        channel_id = self.channels.get(token, 0)
+        message = gateway_objects.sent_payload(channel_id, author, payload.get("content", ""))
+        message.update(webhook_id=str(APPLICATION_ID), flags=payload.get("flags", 0))
+        return message
 
 
 @contextmanager

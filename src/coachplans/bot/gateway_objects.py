@@ -108,21 +108,31 @@ def message_payload(
     edited_at: datetime | None = None,
 ) -> dict[str, Any]:
     """A MESSAGE_CREATE-shaped payload from a guild member."""
-    now = datetime.now(UTC).isoformat()
+    payload = sent_payload(channel.id, user_payload(author_id, author_name), content)
+    payload.update(
+        id=str(message_id or payload["id"]),
+        guild_id=str(channel.guild.id),
+        member=member_payload(role_ids),
+        edited_timestamp=edited_at.isoformat() if edited_at else None,
+        attachments=list(attachments),
+    )
+    return payload
+
+
+def sent_payload(channel_id: int, author: dict[str, Any], content: str) -> dict[str, Any]:
+    """A plain message as Discord returns it for one just sent: no member, no attachments."""
     return {
-        "id": str(message_id or snowflake()),
-        "channel_id": str(channel.id),
-        "guild_id": str(channel.guild.id),
-        "author": user_payload(author_id, author_name),
-        "member": member_payload(role_ids),
+        "id": str(snowflake()),
+        "channel_id": str(channel_id),
+        "author": author,
         "content": content,
-        "timestamp": now,
-        "edited_timestamp": edited_at.isoformat() if edited_at else None,
+        "timestamp": datetime.now(UTC).isoformat(),
+        "edited_timestamp": None,
         "tts": False,
         "mention_everyone": False,
         "mentions": [],
         "mention_roles": [],
-        "attachments": list(attachments),
+        "attachments": [],
         "embeds": [],
         "pinned": False,
         "type": 0,
