@@ -6,6 +6,7 @@ SU support, R resistance; two numbers make a range.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
@@ -300,7 +301,7 @@ CORPUS: list[Case] = [
     ),
     C(
         "$NVDA 945 support, 960 resistance. Calls above 960 for 975.",
-        S("NVDA", "bullish", SU(945), R(960), E(960)),
+        S("NVDA", "bullish", SU(945), R(960), E(960), T(975)),
     ),
     C(
         "Gap up on $TSLA. Short the gap fill: entry 250, T1 244, T2 240, SL 254",
@@ -324,39 +325,70 @@ CORPUS: list[Case] = [
 
 @dataclass(frozen=True)
 class Scores:
-    precision: float
-    recall: float
-    f1: float
+    ticker_precision: float
+    ticker_recall: float
+    ticker_f1: float
     bias_accuracy: float
-    level_accuracy: float
+    level_precision: float
+    level_recall: float
+    level_f1: float
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _same_level(a: Level, b: Level) -> bool:
+    def close(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is y
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
+
+    return a.kind is b.kind and close(a.low, b.low) and close(a.high, b.high)
+
+
+def _matched_levels(want: tuple[Level, ...], got: tuple[Level, ...]) -> int:
+    """Size of the multiset intersection (each found level matches at most one expected)."""
+    left = list(got)
+    hits = 0
+    for level in want:
+        for index, candidate in enumerate(left):
+            if _same_level(level, candidate):
+                del left[index]
+                hits += 1
+                break
+    return hits
 
 
 def score(cases: list[Case], predicted: list[tuple[Signal, ...]]) -> Scores:
-    """Tickers: precision/recall/F1 over (case, ticker) pairs. Bias: share of expected
-    signals found with the right bias. Levels: matched / (expected + predicted - matched)
-    over the levels of expected tickers (a wrong or missing level both count)."""
-    tp = fp = fn = bias_ok = matched = union = 0
+    """Tickers: precision/recall/F1 over (plan, ticker) pairs. Bias: share of expected signals
+    found with the right bias. Levels: precision/recall/F1 over (plan, ticker, level), so a
+    level given to a wrong ticker counts both as found-wrong and as missed."""
+    tp = fp = fn = bias_ok = matched = found_levels = wanted_levels = 0
     for case, found in zip(cases, predicted, strict=True):
         got = {signal.ticker: signal for signal in found}
         want = {signal.ticker: signal for signal in case.expected}
         tp += len(got.keys() & want.keys())
         fp += len(got.keys() - want.keys())
         fn += len(want.keys() - got.keys())
+        found_levels += sum(len(signal.levels) for signal in found)
+        wanted_levels += sum(len(signal.levels) for signal in case.expected)
         for ticker, signal in want.items():
             mine = got.get(ticker)
-            levels = list(mine.levels) if mine else []
-            bias_ok += mine is not None and mine.bias is signal.bias
-            hits = sum(1 for level in signal.levels if level in levels and not levels.remove(level))
-            matched += hits
-            union += len(signal.levels) + len(mine.levels if mine else ()) - hits
+            if mine is not None:
+                bias_ok += mine.bias is signal.bias
+                matched += _matched_levels(signal.levels, mine.levels)
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    level_precision = matched / found_levels if found_levels else 1.0
+    level_recall = matched / wanted_levels if wanted_levels else 1.0
     expected = sum(len(case.expected) for case in cases)
     return Scores(
         precision,
         recall,
-        f1,
+        _f1(precision, recall),
         bias_ok / expected if expected else 1.0,
-        matched / union if union else 1.0,
+        level_precision,
+        level_recall,
+        _f1(level_precision, level_recall),
     )
