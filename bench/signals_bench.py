@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "domain"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchkit import plan_text
-from signal_corpus import Case, score
-from signal_plans import PARTS
+from benchkit import plan_text  # noqa: E402
+from signal_corpus import Case, score  # noqa: E402
+from signal_plans import PARTS  # noqa: E402
 
-from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.signal_parser import parse_signals  # noqa: E402
 
 QUALITY_ROWS = (
     ("ticker precision", "ticker_precision"),

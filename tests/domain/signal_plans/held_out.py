@@ -8,17 +8,18 @@ Annotation conventions (shared with ``tuning.py``):
 - bias: the plan's direction for that ticker; a two-sided plan (long above / short below) with
   no stated lean is neutral; "no bias" is neutral;
 - levels, each price with the role the text gives it where it is written (no role carried
-  over by reference, "buy the PDL" adds no entry): entry (long above / short below / buy / add / calls over / bull over / bearish
-  under / while above), target, stop (stop, SL, invalidation, cut, out below), support
-  (support, floor, shelf, holding, PDL, ONL, S1, demand, range low), resistance (resistance,
-  lid, ceiling, rejected at, PDH, ONH, R1, supply, range high); a range is (low, high);
+  over by reference: "buy the PDL" adds no entry). Entry: long above, short below, buy, add,
+  calls over, bull over, bearish under, while above. Target, stop (stop, SL, invalidation,
+  cut, out below). Support: support, floor, shelf, holding, pivot, PDL, ONL, S1, demand,
+  range low. Resistance: resistance, lid, ceiling, rejected at, PDH, ONH, R1, supply,
+  range high. A range is (low, high);
 - not levels: years, dates, times, percentages, option strikes, data values, moving-average
   lengths, prices with no role.
 """
 
 from __future__ import annotations
 
-from signal_corpus import SU, Case, C, E, R, S, T, X
+from signal_corpus import SU, C, Case, E, R, S, T, X
 
 HELD_OUT: list[Case] = [
     C(
@@ -188,7 +189,8 @@ HELD_OUT: list[Case] = [
         S("SPX", "neutral", R(6020), R(6055), R(6090), SU(5975), SU(5940)),
     ),
     C(
-        "LINK is the strongest alt on the board. Long 24.20-24.60, stop 22.90, tp1 26.80 tp2 28.50.\n"
+        "LINK is the strongest alt on the board. Long 24.20-24.60, stop 22.90, "
+        "tp1 26.80 tp2 28.50.\n"
         "AVAX lagging; only a long above 52 and that's it.",
         S("LINK-USD", "bullish", E(24.20, 24.60), X(22.90), T(26.80), T(28.50)),
         S("AVAX-USD", "bullish", E(52)),

@@ -4,7 +4,7 @@ parser may be tuned on."""
 
 from __future__ import annotations
 
-from signal_corpus import SU, Case, C, E, R, S, T, X
+from signal_corpus import SU, C, Case, E, R, S, T, X
 
 TUNING: list[Case] = [
     C(
