@@ -138,7 +138,7 @@ CORPUS: list[Case] = [
     ),
     C(
         "$AMD entry 158, PT 164, SL 155. Earnings run-up play, size small.",
-        S("AMD", "neutral", E(158), T(164), X(155)),
+        S("AMD", "bullish", E(158), T(164), X(155)),
     ),
     C(
         "GM traders! $COIN long above 205 🎯 212 🛑 201",
@@ -146,7 +146,7 @@ CORPUS: list[Case] = [
     ),
     C(
         "$MSFT fade 425-428 into resistance, target 418, stop above 430",
-        S("MSFT", "bearish", T(418), X(430)),
+        S("MSFT", "bearish", E(425, 428), T(418), X(430)),
     ),
     C(
         "$AMZN support 184, resistance 189. Above 189 calls, below 184 puts.",
@@ -197,7 +197,7 @@ CORPUS: list[Case] = [
     ),
     C(
         "ES long above 5,875 targeting 5,910, stop 5,860",
-        S("ES", "bullish", E(5875), X(5860)),
+        S("ES", "bullish", E(5875), T(5910), X(5860)),
     ),
     C(
         "NQ resistance 20,850-20,900, support 20,600. Fading rips into resistance.",
@@ -225,7 +225,7 @@ CORPUS: list[Case] = [
     # -- emoji and bullet lists ---------------------------------------------------------------
     C(
         "🔥 $NVDA\n• Entry: 945-948\n• 🎯 960\n• 🛑 938",
-        S("NVDA", "neutral", E(945, 948), T(960), X(938)),
+        S("NVDA", "bullish", E(945, 948), T(960), X(938)),
     ),
     C(
         "Today's watchlist 📋\n\n$AAPL 🟢\n- buy above 228\n- PT 232\n\n"
@@ -260,8 +260,8 @@ CORPUS: list[Case] = [
         "$IWM above 226 I'm long, below 222 I'm out",
         S("IWM", "bullish", E(226), E(222)),
     ),
-    C("$DIS over 112 looks good for 118", S("DIS", "bullish", E(112))),
-    C("$NFLX under 700 it's a short to 680", S("NFLX", "bearish", E(700))),
+    C("$DIS over 112 looks good for 118", S("DIS", "bullish", E(112), T(118))),
+    C("$NFLX under 700 it's a short to 680", S("NFLX", "bearish", E(700), T(680))),
     # -- lowercase tickers after $ -----------------------------------------------------------
     C("$pltr long 41, pt 44, sl 39.5", S("PLTR", "bullish", E(41), T(44), X(39.5))),
     C("$amd and $nvda both bullish", S("AMD"), S("NVDA", "bullish")),

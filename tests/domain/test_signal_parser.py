@@ -102,6 +102,6 @@ def test_deterministic() -> None:
 def test_corpus_scores() -> None:
     assert len(CORPUS) >= 60
     result = score(CORPUS, [parse_signals(case.text) for case in CORPUS])
-    assert result.f1 >= 0.95, result
-    assert result.level_accuracy >= 0.9, result
+    assert result.ticker_f1 >= 0.95, result
+    assert result.level_f1 >= 0.9, result
     assert result.bias_accuracy >= 0.9, result

@@ -1,406 +1,460 @@
 """Read signals (tickers, bias, price levels) from a plan's text (SPEC §3.5).
 
-Pure and deterministic. The text is cut into segments (lines, then sentences); each segment
-is cut again at every ticker it mentions, and the words of a piece belong to its ticker (words
-before the first ticker belong to the first one). A segment without a ticker that holds levels
-continues the most recent ticker (a bullet list under a ticker); a blank line ends that context.
+Pure, deterministic, linear in the text. Words become tokens (:mod:`signal_words`); a small
+state machine reads them clause by clause (a clause ends at ``.``, ``;``, ``!``, ``?`` or a line
+break):
+- a level word (``stop``, ``PT``, ``support``, ``long``, ``above``...) sets the kind of the
+  prices that follow it within a few words; a list of prices (``75 / 78``, ``118, 114``,
+  ``10.20 then 9.60``) shares it; a level noun right after prices (``945 support``, ``the 420
+  lid``) names them; ``to``/``into``/``for`` after an entry introduce a target;
+- prices and bias words belong to the ticker last named in the clause (before the first ticker,
+  to the first one; a bias word right before a ticker, to that ticker); a clause naming no
+  ticker continues the previous one (a ticker alone on a line heads the lines below it), until
+  a blank line;
+- the bias is the balance of the bias words, conditional ones (``if``, ``plan B``) counting
+  half; ``no bias``/``neutral`` make it neutral; with no bias word, an entry below its target
+  is a long.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from itertools import chain
 
+from coachplans.domain.signal_words import (
+    BIAS,
+    COLON,
+    CONDITION,
+    DASH,
+    DIRECTION,
+    END,
+    FILLER,
+    KIND,
+    LOOKING,
+    LOW_HIGH,
+    MONTH,
+    NEGATION,
+    NEUTRAL,
+    NOT_PRICE,
+    NOW,
+    OPTION,
+    PLAN,
+    PLAN_B,
+    POSTFIX,
+    PRICES,
+    RANGE,
+    SEPARATOR,
+    SIDE_NOUN,
+    STOP_OR_SUPPORT,
+    STRONG,
+    TICKER,
+    TOWARD,
+    UNIT,
+    VOCABULARY,
+    WEAK,
+    WORD,
+    YEAR_WORD,
+    Token,
+    cached_tokens,
+    tokens_of,
+)
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
+from coachplans.domain.ticker_lexicon import NOT_TICKERS
 from coachplans.domain.tickers import canonical_ticker
 
-# Upper-case words that are not tickers unless written with "$".
-NOT_TICKERS = frozenset(
-    {
-        "I",
-        "A",
-        "AM",
-        "PM",
-        "ET",
-        "EST",
-        "EDT",
-        "PT",
-        "CT",
-        "PST",
-        "SL",
-        "TP",
-        "TA",
-        "FA",
-        "DD",
-        "OK",
-        "CEO",
-        "CFO",
-        "CTO",
-        "COO",
-        "ATH",
-        "ATL",
-        "EPS",
-        "IV",
-        "HV",
-        "YOY",
-        "QOQ",
-        "MOM",
-        "YTD",
-        "MTD",
-        "WTD",
-        "CPI",
-        "PPI",
-        "PCE",
-        "FOMC",
-        "NFP",
-        "GDP",
-        "ISM",
-        "PMI",
-        "JOLTS",
-        "FED",
-        "ECB",
-        "BOJ",
-        "BOE",
-        "SEC",
-        "FDA",
-        "DOJ",
-        "FTC",
-        "ETF",
-        "IPO",
-        "VWAP",
-        "EMA",
-        "SMA",
-        "DMA",
-        "MA",
-        "RSI",
-        "MACD",
-        "ATR",
-        "OI",
-        "ADX",
-        "OBV",
-        "USD",
-        "EUR",
-        "JPY",
-        "GBP",
-        "ITM",
-        "OTM",
-        "ATM",
-        "PDL",
-        "PDH",
-        "PDC",
-        "ONH",
-        "ONL",
-        "FOMO",
-        "HOD",
-        "LOD",
-        "RTH",
-        "ETH",
-        "ORB",
-        "OPEX",
-        "EOD",
-        "EOW",
-        "EOM",
-        "IMO",
-        "FYI",
-        "LFG",
-        "GM",
-        "GN",
-        "TLDR",
-        "NOTE",
-        "UPDATE",
-        "ALERT",
-        "WATCH",
-        "PLAN",
-        "NO",
-        "YES",
-        "NOT",
-        "AND",
-        "OR",
-        "THE",
-        "FOR",
-        "ON",
-        "IN",
-        "AT",
-        "TO",
-        "OF",
-        "BY",
-        "IF",
-        "IS",
-        "IT",
-        "BE",
-        "SO",
-        "DO",
-        "GO",
-        "UP",
-        "MY",
-        "WE",
-        "US",
-        "ME",
-        "AN",
-        "AS",
-        "ALL",
-        "NEW",
-        "HIGH",
-        "LOW",
-        "OPEN",
-        "CLOSE",
-        "BUY",
-        "SELL",
-        "LONG",
-        "SHORT",
-        "CALL",
-        "CALLS",
-        "PUT",
-        "PUTS",
-        "STOP",
-        "TARGET",
-        "HOLD",
-        "WAIT",
-        "RISK",
-        "SIZE",
-        "ENTRY",
-        "EXIT",
-        "NEWS",
-        "GAP",
-        "DOWN",
-        "GREEN",
-        "RED",
-        "BULL",
-        "BEAR",
-        "TRADE",
-        "TRADES",
-        "SETUP",
-        "LEVEL",
-        "LEVELS",
-        "KEY",
-        "DAY",
-        "WEEK",
-        "TODAY",
-        "BIG",
-        "HOT",
-        "TOP",
-        "DATA",
-        "JOBS",
-        "AI",
-        "UK",
-        "EU",
-        "NY",
-        "NYSE",
-        "NASDAQ",
-        "DOW",
-        "RR",
-        "PNL",
-        "TBD",
-        "TBA",
-        "ASAP",
-        "AH",
-        "PRE",
-        "POST",
-        "DTE",
-        "ODTE",
-        "AVWAP",
-        "POC",
-        "VAH",
-        "VAL",
-        "VPOC",
-        "LVN",
-        "HVN",
-        "R",
-        "S",
-        "R1",
-        "R2",
-        "S1",
-        "S2",
-        "TGT",
-    }
-)
+_ENTRY, _TARGET, _STOP = LevelKind.ENTRY, LevelKind.TARGET, LevelKind.STOP
+_SUPPORT, _RESISTANCE = LevelKind.SUPPORT, LevelKind.RESISTANCE
+_REACH = 7  # tokens a level word reaches over ("stop on a daily close above 24.50")
+_POSTFIX_GAP = 2  # fillers between prices and a level noun naming them ("579-80 is the lid")
+_cached = cached_tokens
+_CLOSING = frozenset({WORD, YEAR_WORD})
+_BEFORE_YEAR = frozenset({YEAR_WORD, FILLER})
+_RANGE_JOINS = frozenset({DASH, TOWARD})
+_HEADING_MARKS = frozenset({BIAS, COLON, END, SEPARATOR})
+_ORDINALS = frozenset({1.0, 2.0, 3.0, 4.0, 5.0})
 
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-# A price: not part of a time (8:30), a date (11/15), a strike (950C) or "200 SMA".
-_AFTER = r"(?![\d:]|,\d|/\d{1,2}(?!\d)|[A-Za-z%]|\s?(?:EMA|SMA|MA|DMA|day|days|min|minute|week)\b)"
+Price = tuple[float, float | None]
+Key = tuple[LevelKind, float, float | None]
 
 
-def _price(name: str, *, first: bool = True) -> str:
-    before = r"(?<![\w.,:/])" if first else ""
-    return rf"{before}\$?(?P<{name}>{_NUM}){_AFTER}"
+class _Found:
+    """What the plan says about one ticker so far."""
+
+    __slots__ = ("evidence", "levels", "neutral", "score")
+
+    def __init__(self) -> None:
+        self.levels: dict[Key, None] = {}  # ordered set
+        self.score = 0.0
+        self.evidence = 0
+        self.neutral = False
+
+    def merge(self, other: _Found) -> None:
+        self.levels.update(other.levels)
+        self.score += other.score
+        self.evidence += other.evidence
+        self.neutral = self.neutral or other.neutral
+
+    def has_entry(self) -> bool:
+        return any(key[0] is _ENTRY for key in self.levels)
+
+    def signal(self, ticker: str) -> Signal:
+        levels = tuple(Level(kind, low, high) for kind, low, high in self.levels)
+        return Signal(ticker, self._bias(), levels)
+
+    def _bias(self) -> Bias:
+        if self.neutral:
+            return Bias.NEUTRAL
+        if self.score:
+            return Bias.BULLISH if self.score > 0 else Bias.BEARISH
+        if self.evidence:
+            return Bias.NEUTRAL
+        entry = next((key[1] for key in self.levels if key[0] is _ENTRY), None)
+        target = next((key[1] for key in self.levels if key[0] is _TARGET), None)
+        if entry is None or target is None or entry == target:
+            return Bias.NEUTRAL
+        return Bias.BULLISH if target > entry else Bias.BEARISH
 
 
-def _range(prefix: str = "", *, first: bool = True) -> str:
-    low, high = _price(f"{prefix}low", first=first), _price(f"{prefix}high", first=False)
-    return rf"{low}(?:\s*(?:-|\u2013|\u2014|\bto\b)\s*{high})?"
+class _Reader:
+    """The state machine; one instance per plan."""
 
+    def __init__(self) -> None:
+        self.found: dict[str, _Found] = {}
+        self.context: str | None = None  # the ticker a clause without one continues
+        self.context_heading = False  # ... named alone on its line
+        self.context_line = -1
+        self.line_index = 0
+        self.loose = _Found()  # what a clause says before it names a ticker
+        self._new_clause()
 
-_FILL = (
-    r"(?:\s*(?:[:=@~]|\bat\b|\bis\b|\bnear\b|\baround\b|\bof\b|\bon\b|\bthe\b|\bzone\b|"
-    r"\barea\b|\bif\b|\bbelow\b|\babove\b|\bunder\b|\bover\b|\ba\b|\bclose\b|\bdaily\b))*\s*"
-)
-_KEYWORDS: tuple[tuple[LevelKind, str], ...] = (
-    (
-        LevelKind.STOP,
-        r"stop[\s-]*loss|stops?|stopped|SL|invalidation|invalid|cut|🛑",
-    ),
-    (
-        LevelKind.TARGET,
-        r"price\s+targets?|targets?(?:\s*#?[1-3](?=\s*[:=)]?\s*\$?\d))?|PT[1-3]?|TP[1-3]?|"
-        r"T[1-3]|tgt|take\s+profit|trim|objective|🎯",
-    ),
-    (LevelKind.SUPPORT, r"support|supp|sup|demand|floor"),
-    (LevelKind.RESISTANCE, r"resistance|res|resist|supply|ceiling|overhead"),
-    (
-        LevelKind.ENTRY,
-        r"(?:long|short|calls|puts|buy|sell|buying|selling)\s+(?:above|over|below|under)|"
-        r"break(?:out|down|s)?\s+(?:above|over|below|under)|entry(?:\s+(?:zone|area|price))?|"
-        r"entries|enter|buy\s+(?:zone|area)|buy|long|short|add|reclaim(?:s|ing)?|"
-        r"above|below|over|under",
-    ),
-)
-_LEVEL_RE = re.compile(
-    "|".join(
-        rf"(?P<{kind.value}>(?<![\w$/])(?:{words})(?![\w-])){_FILL}{_range(kind.value + '_')}"
-        for kind, words in _KEYWORDS
-    )
-    + rf"|{_price('post_low')}\s*(?:is\s+)?(?P<post>support|resistance)\b",
-    re.IGNORECASE,
-)
-_MORE_RE = re.compile(
-    rf"\s*(?:/|,|\band\b|\bthen\b)\s*{_range(first=False)}"
-    r"(?!\s*(?:support|resistance|res|sup)\b)",
-    re.IGNORECASE,
-)
-_TICKER_RE = re.compile(
-    r"(?<![\w$])\$(?P<dollar>[A-Za-z]{1,6}(?:[.-][A-Za-z]{1,4})?)(?![\w])"
-    r"|(?<![\w$/.-])(?P<pair>[A-Z]{2,6}-(?:USDT|USDC|USD|EUR|BTC))(?![\w-])"
-    r"|(?<![\w$/])/(?P<future>[A-Z]{1,4})(?![\w-])"
-    r"|(?<![\w$/.-])(?P<bare>[A-Z]{2,5})(?![\w-]|\.\w)"
-)
-_BULL = (
-    r"buy(?:ing)?\s+calls|long\s+calls|sell(?:ing)?\s+puts|long|longs|calls|call|bullish|bull|"
-    r"buy|buying|above|over|break\s*out|breakout|reclaim(?:s|ing)?|upside|higher|rip|squeeze|"
-    r"🚀|📈|🟢|🐂"
-)
-_BEAR = (
-    r"buy(?:ing)?\s+puts|long\s+puts|sell(?:ing)?\s+calls|short|shorts|puts|put|bearish|bear|"
-    r"sell|selling|below|under|fade|fades|fading|breakdown|break\s*down|rejection|downside|lower|dump|"
-    r"🔻|📉|🔴|🐻"
-)
-_BIAS_RE = re.compile(
-    rf"(?<![\w$])(?:(?P<bear_phrase>buy(?:ing)?\s+puts|long\s+puts|sell(?:ing)?\s+calls)|"
-    rf"(?P<bull>{_BULL})|(?P<bear>{_BEAR}))(?![\w])",
-    re.IGNORECASE,
-)
-_DIGIT_RE = re.compile(r"\d")
-_SENTENCE_RE = re.compile(r"(?<=[.!?;])\s+")
+    def _new_clause(self) -> None:
+        self.current: str | None = None
+        self.scope = self.loose
+        self.pending: LevelKind | None = None
+        self.pending_strength = self.pending_bias = self.pending_at = 0
+        self.pending_used = False
+        self.group: list[Price] = []
+        self.group_kind: LevelKind | None = None
+        self.group_strength = self.group_bias = self.group_gap = 0
+        self.group_joined = False
+        self.last_group: tuple[_Found, LevelKind, list[Price]] | None = None
+        self.entry_given = self.options_said = False
+        self.weight = 1.0
+        self.negated_at = -9
+        self.held = 0.0
+        self.previous: int | None = None
+        self.previous_flags = 0
 
+    # -- lines and clauses -----------------------------------------------------------------
+    def read_line(self, line: str) -> None:
+        words = line.split()
+        if not words:
+            self.context = None
+            return
+        caps = _shouting(line, words)
+        cached = list(map(_cached, words))
+        if None in cached:  # a word not read before
+            cached = [tokens_of(word) for word in words]
+        tokens: list[Token] = list(chain.from_iterable(cached))  # type: ignore[arg-type]
+        heading = len(tokens) <= 4 and _heading(tokens)
+        for index, token in enumerate(tokens):
+            code = token[0]
+            if self.held and code != TICKER and not (code == KIND and token[4] & OPTION):
+                self._release_held()
+            if code in _CLOSING:
+                if self.group:
+                    self._flush()
+            elif code == PRICES:
+                self._prices(token[1], index)
+            elif code == FILLER:
+                self.group_gap += 1
+            elif code == SEPARATOR:
+                self.group_joined = True
+            elif code == END:
+                self._end_clause(heading)
+                continue
+            elif code == TICKER:
+                ticker = token[2] if caps else token[1]
+                if ticker is None:
+                    self._flush()
+                else:
+                    self._ticker(ticker)
+            elif code == KIND:
+                self._kind(token, index)
+            else:
+                self._other(code, token, index)
+            self.previous = code
+            if self.pending is not None and index - self.pending_at > _REACH:
+                self.pending = None
+        self._end_clause(heading)
+        self.line_index += 1
 
-@dataclass
-class _Draft:
-    ticker: str
-    score: int = 0
-    levels: list[Level] = field(default_factory=list)
+    def _end_clause(self, heading: bool) -> None:
+        self._flush()
+        self._release_held()
+        if self.current is not None:
+            self.context = self.current
+            self.context_heading = heading
+            self.context_line = self.line_index
+        elif self.context is not None and (
+            self.loose.levels or self.loose.evidence or self.loose.neutral
+        ):
+            self._continue_context()
+        if self.loose.levels or self.loose.evidence or self.loose.neutral:
+            self.loose = _Found()
+        self._new_clause()
+
+    def _continue_context(self) -> None:
+        """A clause that names no ticker: its levels go to the previous ticker, and its bias
+        too when it gives levels or stays on that ticker's line or heading."""
+        assert self.context is not None
+        target, loose = self.found[self.context], self.loose
+        if loose.levels or self.context_heading or self.context_line == self.line_index:
+            target.merge(loose)
+
+    # -- tokens ---------------------------------------------------------------------------
+    def _other(self, code: object, token: Token, index: int) -> None:
+        if code == DIRECTION:
+            self._direction(token[1], index)
+        elif code == BIAS:
+            if index - self.negated_at > 2:
+                self.held = token[1] * self.weight
+        elif code == NOT_PRICE:
+            if token[1] and not self.options_said:
+                self._credit(token[1] * self.weight)
+            self._flush()
+        elif code == UNIT:
+            if self.group and self.group_gap == 0 and not self.group_joined:
+                self.group.pop()
+            self._flush()
+        elif code == TOWARD:
+            self._toward(index)
+        elif code == NEGATION:
+            self.negated_at = index
+        elif code == NEUTRAL:
+            if index - self.negated_at > 2:
+                self.scope.neutral = True
+        elif code == SIDE_NOUN:
+            self._side_noun()
+        elif code == CONDITION or (code == PLAN_B and self.previous == PLAN):
+            self.weight = 0.5
+        elif code == LOW_HIGH and self.previous == RANGE:
+            self._set_pending(token[1], STRONG, 0, index)
+        elif code != DASH and code != NOW:  # RANGE, LOOKING, PLAN, MONTH, COLON
+            self._flush()
+
+    def _credit(self, value: float) -> None:
+        self.scope.score += value
+        self.scope.evidence += 1
+
+    def _release_held(self) -> None:
+        if self.held:
+            self._credit(self.held)
+            self.held = 0.0
+
+    def _ticker(self, ticker: str) -> None:
+        if self.group:
+            self._flush()
+        found = self.found.get(ticker)
+        if found is None:
+            found = self.found[ticker] = _Found()
+        adopted_entry = False
+        if self.current is None:
+            adopted_entry = self.loose.has_entry()
+            found.merge(self.loose)
+            self.loose = _Found()
+        self.current, self.scope = ticker, found
+        self._release_held()
+        self.entry_given = adopted_entry
+        if self.pending_used:
+            self.pending = None
+
+    def _prices(self, prices: tuple[Price, ...], index: int) -> None:
+        previous = self.previous
+        if previous == MONTH or (previous in _BEFORE_YEAR and _is_year(prices)):
+            return
+        group = self.group
+        if group and previous in _RANGE_JOINS and _single(prices, group):
+            low, high = group[-1][0], prices[0][0]
+            group[-1] = (min(low, high), max(low, high))  # "220 - 222", "236 to 238"
+        elif group and previous == PRICES and len(group) == 1 and group[0][0] in _ORDINALS:
+            group[0] = prices[0]  # "Target 1 413.87"
+            group.extend(prices[1:])
+        elif group and (self.group_joined or self.group_gap == 0):
+            group.extend(prices)
+        else:
+            self._flush()
+            self.group.extend(prices)
+            if self.pending is not None:
+                self.group_kind = self.pending
+                self.group_strength = self.pending_strength
+                self.group_bias = self.pending_bias
+                self.pending_used = True
+                self.pending_at = index
+        self.group_gap = 0
+        self.group_joined = False
+
+    def _kind(self, token: Token, index: int) -> None:
+        _, kind, strength, bias, flags = token
+        if index - self.negated_at <= 2:
+            self._flush()
+            return
+        if flags & OPTION:
+            bias = self._option_side(bias)
+        if flags & POSTFIX and self._names_group(kind, bias):
+            return
+        self._flush()
+        if flags & STOP_OR_SUPPORT:
+            kind = _STOP if self._after_entry() else _SUPPORT
+        if strength == STRONG:
+            self._set_pending(kind, STRONG, 0, index)
+            if bias:
+                self.held = bias * self.weight
+        elif self.pending is None or self.pending_strength < STRONG:
+            self._set_pending(kind, WEAK, bias, index)
+        self.previous_flags = flags
+
+    def _option_side(self, side: int) -> int:
+        """``selling puts`` is bullish, ``buying puts`` bearish: the verb's side times the
+        option's."""
+        self.options_said = True
+        verb, self.held = self.held, 0.0
+        return side if not verb else side * (1 if verb > 0 else -1)
+
+    def _after_entry(self) -> bool:
+        if self.entry_given or self.scope.has_entry():
+            return True
+        context = self.context
+        return self.current is None and context is not None and self.found[context].has_entry()
+
+    def _names_group(self, kind: LevelKind, bias: int) -> bool:
+        """``945 support``, ``the 420 lid``, ``602.5 long``: a level word after its prices;
+        ``... which is now resistance`` renames the prices named before."""
+        if self.previous == NOW and not self.group and self.last_group is not None:
+            return self._rename_last(kind, *self.last_group)
+        if not self.group or self.group_joined or self.group_gap > _POSTFIX_GAP:
+            return False
+        if kind is _ENTRY and self.group_gap:
+            return False
+        if self.group_kind is None or self.group_strength < STRONG:
+            self.group_kind, self.group_strength, self.group_bias = kind, STRONG, 0
+            if bias:
+                self._credit(bias * self.weight)
+        self._flush()
+        self.pending = None
+        return True
+
+    def _rename_last(
+        self, kind: LevelKind, scope: _Found, old: LevelKind, prices: list[Price]
+    ) -> bool:
+        if old not in (_SUPPORT, _RESISTANCE) or kind not in (_SUPPORT, _RESISTANCE):
+            return False
+        for low, high in prices:
+            scope.levels.pop((old, low, high), None)
+            scope.levels[(kind, low, high)] = None
+        self.last_group = None
+        return True
+
+    def _direction(self, direction: int, index: int) -> None:
+        if index - self.negated_at <= 2 or (self.pending_strength == STRONG and self.pending):
+            return
+        self._flush()
+        self._set_pending(_ENTRY, WEAK, direction, index)
+
+    def _toward(self, index: int) -> None:
+        """``long over 24 for 26``, ``short to 385``, ``looking for 158``: a target;
+        ``support 236 to 238``: a range."""
+        if self.group and self.group_gap == 0 and self.group_kind in (_SUPPORT, _RESISTANCE):
+            return
+        self._flush()
+        previous = self.previous
+        after_verb = previous == KIND and self.pending is _ENTRY and self.previous_flags & POSTFIX
+        if previous == LOOKING or after_verb or (self.entry_given and self.pending is not _TARGET):
+            self._set_pending(_TARGET, STRONG, 0, index)
+
+    def _side_noun(self) -> None:
+        """``long side``, ``short thesis``: a bias, not an entry; ``no bias``: neutral."""
+        if self.previous == NEGATION:
+            self.scope.neutral = True
+        elif self.previous == KIND and self.pending is _ENTRY:
+            self.pending = None
+
+    def _set_pending(self, kind: LevelKind, strength: int, bias: int, index: int) -> None:
+        self.pending, self.pending_strength, self.pending_bias = kind, strength, bias
+        self.pending_at = index
+        self.pending_used = False
+
+    def _flush(self) -> None:
+        """Give the open group of prices its kind (or drop it when it has none)."""
+        group = self.group
+        if not group:
+            self.group_gap = 0
+            self.group_joined = False
+            return
+        kind = self.group_kind
+        if kind is not None:
+            levels = self.scope.levels
+            for low, high in group:
+                levels[(kind, low, high)] = None
+            self.last_group = (self.scope, kind, group)
+            if kind is _ENTRY:
+                self.entry_given = True
+                if self.group_strength == WEAK and self.group_bias:
+                    self._credit(self.group_bias * self.weight)
+        self.group = []
+        self.group_kind = None
+        self.group_strength = self.group_bias = self.group_gap = 0
+        self.group_joined = False
+
+    def signals(self) -> tuple[Signal, ...]:
+        return tuple(found.signal(ticker) for ticker, found in self.found.items())
 
 
 def parse_signals(text: str) -> tuple[Signal, ...]:
     """The signals of a plan: one per ticker, in order of first mention."""
-    drafts: dict[str, _Draft] = {}
-    context: str | None = None
+    reader = _Reader()
     for line in text.splitlines():
-        if not line.strip():
-            context = None
-            continue
-        for segment in _SENTENCE_RE.split(line):
-            context = _read_segment(segment, context, drafts)
-    return tuple(_signal(draft) for draft in drafts.values())
-
-
-def _read_segment(segment: str, context: str | None, drafts: dict[str, _Draft]) -> str | None:
-    found = [(m.start(), ticker) for m in _TICKER_RE.finditer(segment) if (ticker := _ticker(m))]
-    if not found:
-        if context is not None:
-            levels, score = _read_piece(segment)
-            if levels:
-                draft = drafts[context]
-                draft.levels += levels
-                draft.score += score
-        return context
-    for index, (start, ticker) in enumerate(found):
-        begin = 0 if index == 0 else start
-        end = found[index + 1][0] if index + 1 < len(found) else len(segment)
-        levels, score = _read_piece(segment[begin:end])
-        draft = drafts.setdefault(ticker, _Draft(ticker))
-        draft.levels += levels
-        draft.score += score
-    return found[-1][1]
-
-
-def _ticker(match: re.Match[str]) -> str | None:
-    if match["bare"] is not None:
-        word = match["bare"]
-        return None if word in NOT_TICKERS else _normal(word)
-    raw = match["dollar"] or match["pair"] or match["future"]
-    return _normal(raw.upper())
-
-
-def _normal(symbol: str) -> str:
-    return canonical_ticker(symbol)
+        reader.read_line(line)
+    return reader.signals()
 
 
 def normalize_ticker(raw: str) -> str:
-    """A ticker as the parser stores it: ``$nvda`` -> NVDA, ``/ES`` -> ES, BTC -> BTC-USD."""
+    """A ticker as the parser stores it (kept for callers; see ``tickers.canonical_ticker``)."""
     return canonical_ticker(raw)
 
 
-def read_levels(text: str) -> list[Level]:
-    """The price levels of a piece of text, in order."""
-    return _read_piece(text)[0]
+def _single(prices: tuple[Price, ...], group: list[Price]) -> bool:
+    return len(prices) == 1 and prices[0][1] is None and group[-1][1] is None
 
 
-def _read_piece(text: str) -> tuple[list[Level], int]:
-    """Levels and bias score of a piece of text, in one pass: the words of stops, targets,
-    supports and resistances do not count for the bias ("stop below 938" is no short)."""
-    if not _DIGIT_RE.search(text):
-        return [], _bias_score(text)
-    levels: list[Level] = []
-    kept: list[str] = []
-    position = 0
-    while match := _LEVEL_RE.search(text, position):
-        kind = _kind_of(match)
-        prefix = "post" if match["post"] else kind.value
-        groups = match.groupdict()
-        levels.append(_level(kind, groups[f"{prefix}_low"], groups.get(f"{prefix}_high")))
-        kept.append(text[position : match.start() if kind is not LevelKind.ENTRY else match.end()])
-        position = match.end()
-        while more := _MORE_RE.match(text, position):
-            levels.append(_level(kind, more["low"], more["high"]))
-            position = more.end()
-    kept.append(text[position:])
-    return levels, _bias_score(" ".join(kept))
+def _is_year(prices: tuple[Price, ...]) -> bool:
+    if len(prices) != 1 or prices[0][1] is not None:
+        return False
+    value = prices[0][0]
+    return value.is_integer() and 1990 <= value <= 2035
 
 
-def _kind_of(match: re.Match[str]) -> LevelKind:
-    if match["post"]:
-        return LevelKind(match["post"].lower())
-    return next(kind for kind, _ in _KEYWORDS if match[kind.value] is not None)
+def _heading(tokens: list[Token]) -> bool:
+    """A line that names one ticker and nothing else ("NVDA", "🚀 $PLTR 🚀", "/ES:")."""
+    tickers = 0
+    for token in tokens:
+        code = token[0]
+        if code == TICKER:
+            tickers += 1
+        elif code not in _HEADING_MARKS:
+            return False
+    return tickers == 1
 
 
-def _level(kind: LevelKind, low: str, high: str | None) -> Level:
-    a = float(low.replace(",", ""))
-    if high is None:
-        return Level(kind, a)
-    b = float(high.replace(",", ""))
-    return Level(kind, min(a, b), max(a, b))
-
-
-def _bias_score(text: str) -> int:
-    score = 0
-    for match in _BIAS_RE.finditer(text):
-        score += 1 if match["bull"] else -1
-    return score
-
-
-def _signal(draft: _Draft) -> Signal:
-    bias = Bias.NEUTRAL
-    if draft.score > 0:
-        bias = Bias.BULLISH
-    elif draft.score < 0:
-        bias = Bias.BEARISH
-    return Signal(draft.ticker, bias, tuple(draft.levels))
+def _shouting(line: str, words: list[str]) -> bool:
+    """A line in capitals with English in it ("IF WE LOSE 598 I WILL BE SHORT"), where every
+    capitalised word looks like a ticker and only known symbols count."""
+    if line.upper() != line:
+        return False
+    english = 0
+    for word in words:
+        core = word.strip("()[]{}.,;:!?\"'")
+        if core in NOT_TICKERS or core.lower() in VOCABULARY:
+            english += 1
+            if english >= 2:
+                return True
+    return False

@@ -89,7 +89,7 @@ TUNING: list[Case] = [
     ),
     C(
         "CL: buying the 68.40 floor, stop 67.90, target 69.80.\nNG: skip.",
-        S("CL", "bullish", SU(68.40), X(67.90), T(69.80)),
+        S("CL", "bullish", E(68.40), X(67.90), T(69.80)),
         S("NG"),
     ),
     C(
@@ -108,7 +108,7 @@ TUNING: list[Case] = [
     ),
     C(
         "THIS IS THE LEVEL: SPY 590. ABOVE IT I'M LONG INTO 595, BELOW IT NOTHING.",
-        S("SPY", "bullish", E(590), T(595)),
+        S("SPY", "bullish", T(595)),
     ),
     C(
         "Crypto majors:\n$BTC 88,500-89,000 demand, 93,200 supply\n$ETH 3,050 floor, 3,210 lid",
