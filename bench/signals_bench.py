@@ -11,6 +11,7 @@ for a 4,000-character adversarial plan against a 4x 1,000-character plan (linear
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -27,6 +28,8 @@ from signal_corpus import Case, score  # noqa: E402
 from signal_plans import PARTS  # noqa: E402
 
 from coachplans.domain.signal_parser import parse_signals  # noqa: E402
+from coachplans.domain.signal_words import clear_word_cache  # noqa: E402
+from coachplans.domain.signals import Level  # noqa: E402
 
 QUALITY_ROWS = (
     ("ticker precision", "ticker_precision"),
@@ -80,16 +83,56 @@ def quality_table(parts: dict[str, list[Case]]) -> None:
         print(f"{label:<20}" + "".join(f"{getattr(r, attr):>12.3f}" for r in results.values()))
 
 
+def cold(text: str) -> object:
+    """A parse with the word cache emptied first (every word read afresh)."""
+    clear_word_cache()
+    started = time.perf_counter_ns()
+    parse_signals(text)
+    return time.perf_counter_ns() - started
+
+
+def levels_floor_us(plans: list[str], rounds: int) -> float:
+    """The cost of building the output objects alone (Level is a frozen dataclass)."""
+    found = [[lv for s in parse_signals(p) for lv in s.levels] for p in plans]
+
+    def build(index: str) -> object:
+        return [Level(lv.kind, lv.low, lv.high) for lv in found[int(index)]]
+
+    return median_us(build, [str(i) for i in range(len(plans))], rounds)
+
+
 def speed_table(quick: bool) -> None:
     rounds = 5 if quick else 40
     plans = thousand_char_plans(50)
     normal = median_us(parse_signals, plans, rounds)
+    cold_ns = statistics.median(cold(p) for _ in range(max(1, rounds // 5)) for p in plans)
     four = median_us(parse_signals, [p * 4 for p in plans[:10]], rounds)
     hostile = median_us(parse_signals, [adversarial_plan(4000)], rounds * 10)
-    print(f"{'signals speed':<36}{'value':>12}")
-    print(f"{'median parse, 1,000-char plan':<36}{normal:>10.1f}us")
-    print(f"{'median parse, 4,000-char plan':<36}{four:>10.1f}us")
-    print(f"{'median parse, 4,000-char adversarial':<36}{hostile:>10.1f}us")
+    floor = levels_floor_us(plans, rounds)
+    rows = (
+        ("median parse, 1,000-char plan", normal),
+        ("  same, word cache emptied first", cold_ns / 1000),
+        ("  of which building Level objects", floor),
+        ("median parse, 4,000-char plan", four),
+        ("median parse, 4,000-char adversarial", hostile),
+    )
+    print(f"{'signals speed':<38}{'value':>12}")
+    for label, value in rows:
+        print(f"{label:<38}{value:>10.1f}us")
+    print(f"{'reference: empty 1,000-step loop':<38}{reference_us():>10.1f}us")
+    print(f"{'load average (1 min) / cores':<38}{os.getloadavg()[0]:>8.1f} / {os.cpu_count()}")
+
+
+def reference_us() -> float:
+    """How fast this Python runs here, to compare figures across machines (an idle desktop
+    of 2024 runs this loop in about 10 us on CPython 3.11)."""
+
+    def loop(_text: str) -> object:
+        for _ in range(1000):
+            pass
+        return None
+
+    return median_us(loop, ["x"] * 50, 20)
 
 
 def print_failures(cases: list[Case]) -> None:

@@ -399,8 +399,13 @@ def _backfill_signals(args: argparse.Namespace) -> int:
 
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
-    with opened_service(settings) as service:
-        plans = service.backfill_signals()
+    from coachplans.transfer.progress import progress
+
+    with (
+        opened_service(settings) as service,
+        progress(service.count_plan_texts(), "signals") as tick,
+    ):
+        plans = service.backfill_signals(tick=tick)
         signals = service.count_signals()
     sys.stdout.write(f"signals: parsed {plans} plans, {signals} signals stored\n")
     return 0

@@ -300,9 +300,12 @@ class PlanService:
 
     # -- maintenance ----------------------------------------------------------------------
 
-    def backfill_signals(self, batch: int = 500) -> int:
+    def backfill_signals(
+        self, batch: int = 500, tick: Callable[[int], object] | None = None
+    ) -> int:
         """Parse every plan's current text (live or deleted) and store its signals in place
-        of the stored ones; idempotent. Returns the number of plans parsed."""
+        of the stored ones; idempotent. ``tick`` hears how many plans each batch parsed (a
+        progress bar). Returns the number of plans parsed."""
         done, after = 0, 0
         while texts := self.repo.plan_texts(after, batch):
             with self.repo.write() as tx:
@@ -310,11 +313,17 @@ class PlanService:
                     tx.replace_signals(plan_id, parse_signals(text), had_any=True)
             done += len(texts)
             after = texts[-1][0]
+            if tick is not None:
+                tick(len(texts))
         log.info("signals backfilled for %d plans", done)
         return done
 
     def count_signals(self) -> int:
         return self.repo.count_signals()
+
+    def count_plan_texts(self) -> int:
+        """How many plans a signals backfill parses (live and deleted)."""
+        return self.repo.count_plan_texts()
 
     def advance_bot_cursor(self, channel_id: int, message_id: int) -> bool:
         """Record that the bot processed ``message_id`` in a channel; the cursor only moves

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from signal_corpus import CORPUS, score
+from signal_plans import PARTS
 
+from coachplans.domain import signal_numbers, signal_parser, signal_words
+from coachplans.domain import tickers as tickers_module
 from coachplans.domain.signal_parser import normalize_ticker, parse_signals
 from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 
@@ -105,3 +110,154 @@ def test_corpus_scores() -> None:
     assert result.ticker_f1 >= 0.95, result
     assert result.level_f1 >= 0.9, result
     assert result.bias_accuracy >= 0.9, result
+
+
+def one(text: str) -> Signal:
+    (signal,) = parse_signals(text)
+    return signal
+
+
+def test_terse_notation_under_a_ticker_heading() -> None:
+    found = parse_signals("NVDA\nL > 141.2\nT 143.5 / 146\nS 139.9\nAMD\nSh < 121\nT 118.4")
+    assert found == (
+        Signal(
+            "NVDA",
+            Bias.BULLISH,
+            (
+                Level(LevelKind.ENTRY, 141.2),
+                Level(LevelKind.TARGET, 143.5),
+                Level(LevelKind.TARGET, 146),
+                Level(LevelKind.STOP, 139.9),
+            ),
+        ),
+        Signal("AMD", Bias.BEARISH, (Level(LevelKind.ENTRY, 121), Level(LevelKind.TARGET, 118.4))),
+    )
+
+
+def test_s_without_an_entry_is_a_support() -> None:
+    assert one("SPY\nS 590 / R 600").levels == (
+        Level(LevelKind.SUPPORT, 590),
+        Level(LevelKind.RESISTANCE, 600),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("BTC long 101.5k-102k", Level(LevelKind.ENTRY, 101500, 102000)),
+        ("$ES supply 5842-46", Level(LevelKind.RESISTANCE, 5842, 5846)),
+        ("SPY 579-80 is the ceiling", Level(LevelKind.RESISTANCE, 579, 580)),
+        ("/GC buying dips into 2,645-2,650", Level(LevelKind.ENTRY, 2645, 2650)),
+        ("$AAPL support 220 \u2013 222", Level(LevelKind.SUPPORT, 220, 222)),
+        ("$TSLA support 236 to 238", Level(LevelKind.SUPPORT, 236, 238)),
+        ("MSFT under the 420 lid", Level(LevelKind.RESISTANCE, 420)),
+        ("$SOFI rejected at 16.20", Level(LevelKind.RESISTANCE, 16.2)),
+        ("BTC range low 94.2k", Level(LevelKind.SUPPORT, 94200)),
+    ],
+)
+def test_numbers_and_level_words(text: str, level: Level) -> None:
+    assert one(text).levels == (level,)
+
+
+def test_shouting_is_not_tickers() -> None:
+    text = (
+        "SPY LOOKS HEAVY. IF WE LOSE 598 I WILL BE SHORT THIS DOWN TO 594. NO LONGS, TREND IS DOWN"
+    )
+    assert one(text) == Signal(
+        "SPY", Bias.BEARISH, (Level(LevelKind.ENTRY, 598), Level(LevelKind.TARGET, 594))
+    )
+
+
+def test_words_that_look_like_tickers() -> None:
+    assert tickers("/GC long 2704. GOLD is strong, EV names weak, WL only, DYOR") == ["GC"]
+    assert tickers("DROP TABLE plans; UNION SELECT FROM x; $MU long") == ["MU"]
+
+
+def test_levels_said_in_sentences() -> None:
+    signal = one(
+        "$SNAP lost the 11 shelf, which is now resistance. Short shares from 10.85 with a stop "
+        "on a daily close above 11.40. Targets: 10.20 then the 2023 low near 9.60."
+    )
+    assert signal.bias is Bias.BEARISH
+    assert signal.levels == (
+        Level(LevelKind.RESISTANCE, 11),
+        Level(LevelKind.ENTRY, 10.85),
+        Level(LevelKind.STOP, 11.40),
+        Level(LevelKind.TARGET, 10.20),
+        Level(LevelKind.TARGET, 9.60),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "bias"),
+    [
+        ("Short thesis on $CVNA", Bias.BEARISH),
+        ("I'm fading $SMCI into 48", Bias.BEARISH),
+        ("$TSLA puts (340p 12/20)", Bias.BEARISH),
+        ("Selling puts on $AAPL 220P", Bias.BULLISH),
+        ("🐻 $NKE", Bias.BEARISH),
+        ("lean long $AMZN", Bias.BULLISH),
+        ("CVS: no bias, long or short", Bias.NEUTRAL),
+        ("QQQ bull over 505, bear under 495", Bias.NEUTRAL),
+        ("QQQ long over 505. If it loses 500 I flip short", Bias.BULLISH),
+        ("$AMD entry 158, PT 164", Bias.BULLISH),
+    ],
+)
+def test_bias_forms(text: str, bias: Bias) -> None:
+    assert one(text).bias is bias
+
+
+def test_bias_word_before_a_ticker_is_that_tickers() -> None:
+    found = parse_signals("TLDR: bullish QQQ, bearish IWM")
+    assert [(s.ticker, s.bias) for s in found] == [("QQQ", Bias.BULLISH), ("IWM", Bias.BEARISH)]
+
+
+def test_not_levels() -> None:
+    text = "$NFLX EPS est 5.45, rev 9.77B, move 8%. Earnings 11/14 at 4:05 PM, the 200 day, Jan 5"
+    assert one(text).levels == ()
+
+
+def test_spellings_of_one_coin_are_one_ticker() -> None:
+    assert tickers("$btc and BTCUSDT and BTC-USD and Bitcoin") == ["BTC-USD"]
+    assert tickers("SOLUSDT long, ETH short, ^GSPC, ES=F, /GC") == [
+        "SOL-USD",
+        "ETH-USD",
+        "SPX",
+        "ES",
+        "GC",
+    ]
+
+
+def adversarial(length: int) -> str:
+    chunk = "1,2.3-4-5k$$ABCDEFGH/ES=F^GSPC 999999999.99999-- ++ ..,,  L>S<T/ " + "9" * 40
+    return (chunk * (length // len(chunk) + 1))[:length]
+
+
+def test_hostile_plans_parse_in_linear_time() -> None:
+    """No backtracking anywhere (the reader has no regular expressions): 4,000 characters of
+    digits, separators and capitals parse well within a generous bound."""
+    for text in (adversarial(4000), "9" * 4000, "$" * 4000, "-1" * 2000, "A" * 4000, "k" * 4000):
+        started = time.perf_counter()
+        parse_signals(text)
+        assert time.perf_counter() - started < 0.5, text[:40]
+
+
+def test_the_reader_has_no_regular_expressions() -> None:
+    for module in (signal_parser, signal_words, signal_numbers, tickers_module):
+        assert "re" not in vars(module), module.__name__
+
+
+@pytest.mark.parametrize("part", sorted(PARTS))
+def test_corpus_parts(part: str) -> None:
+    """The targets of the held-out part (issue 15); the tuning part must stay at least as
+    good. A drop here means a rule change broke plans it was not written for."""
+    cases = PARTS[part]
+    result = score(cases, [parse_signals(case.text) for case in cases])
+    assert result.ticker_f1 >= 0.98, result
+    assert result.bias_accuracy >= 0.95, result
+    assert result.level_f1 >= 0.93, result
+
+
+def test_corpus_size() -> None:
+    assert sum(len(cases) for cases in PARTS.values()) >= 150
+    assert len(PARTS["held-out"]) >= 50

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachplans.domain.tickers import canonical_ticker, same_ticker
+from coachplans.domain.tickers import canonical_ticker, same_ticker, ticker_in_word
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,41 @@ def test_different_instruments_stay_apart() -> None:
     assert not same_ticker("GC=F", "GLD")
     assert canonical_ticker("BRK.B") == "BRK.B"
     assert canonical_ticker("USDT") == "USDT"  # a bare quote currency is not a pair
+
+
+@pytest.mark.parametrize(
+    ("word", "mixed", "shouting"),
+    [
+        ("NVDA", "NVDA", "NVDA"),
+        ("$nvda", "NVDA", "NVDA"),
+        ("nvda", None, None),
+        ("btc", "BTC-USD", "BTC-USD"),
+        ("Bitcoin", "BTC-USD", "BTC-USD"),
+        ("SOLUSDT", "SOL-USD", "SOL-USD"),
+        ("/ES", "ES", "ES"),
+        ("ES=F", "ES", "ES"),
+        ("/NQH25", "NQ", "NQ"),
+        ("^GSPC", "SPX", "SPX"),
+        ("6E", "6E", "6E"),
+        ("BRK.B", "BRK.B", "BRK.B"),
+        ("ZZZQ", "ZZZQ", None),  # unknown symbol: a ticker in mixed case only
+        ("INTO", None, None),
+        ("GOLD", None, None),
+        ("DYOR", None, None),
+        ("TABLE", None, None),
+        ("EV", None, None),
+        ("L", None, None),
+        ("$CEO", "CEO", "CEO"),
+    ],
+)
+def test_words_that_name_a_ticker(word: str, mixed: str | None, shouting: str | None) -> None:
+    assert ticker_in_word(word) == mixed
+    assert ticker_in_word(word, all_caps=True) == shouting
+
+
+def test_month_coded_futures_and_pairs() -> None:
+    assert canonical_ticker("ESZ5") == "ES"
+    assert canonical_ticker("/CLF26") == "CL"
+    assert canonical_ticker("WIFUSDT") == "WIF-USD"
+    assert canonical_ticker("BTC/USDT") == "BTC-USD"
+    assert canonical_ticker("AAPL") == "AAPL"

@@ -124,25 +124,25 @@ class _Reader:
         self.context_line = -1
         self.line_index = 0
         self.loose = _Found()  # what a clause says before it names a ticker
-        self._new_clause()
-
-    def _new_clause(self) -> None:
-        self.current: str | None = None
-        self.scope = self.loose
-        self.pending: LevelKind | None = None
-        self.pending_strength = self.pending_bias = self.pending_at = 0
-        self.pending_used = False
-        self.group: list[Price] = []
+        self.group: list[Price] = []  # prices read, waiting for their kind
         self.group_kind: LevelKind | None = None
         self.group_strength = self.group_bias = self.group_gap = 0
         self.group_joined = False
+        self.pending_strength = self.pending_bias = self.pending_at = self.previous_flags = 0
+        self.pending_used = False
+        self.held = 0.0  # a bias word's vote, until the next word says whose it is
+        self._new_clause()
+
+    def _new_clause(self) -> None:
+        """Forget the clause (the group is already flushed, the held vote released)."""
+        self.current: str | None = None
+        self.scope = self.loose
+        self.pending: LevelKind | None = None
         self.last_group: tuple[_Found, LevelKind, list[Price]] | None = None
         self.entry_given = self.options_said = False
         self.weight = 1.0
         self.negated_at = -9
-        self.held = 0.0
         self.previous: int | None = None
-        self.previous_flags = 0
 
     # -- lines and clauses -----------------------------------------------------------------
     def read_line(self, line: str) -> None:
@@ -175,7 +175,8 @@ class _Reader:
             elif code == TICKER:
                 ticker = token[2] if caps else token[1]
                 if ticker is None:
-                    self._flush()
+                    if self.group:
+                        self._flush()
                 else:
                     self._ticker(ticker)
             elif code == KIND:
@@ -189,7 +190,8 @@ class _Reader:
         self.line_index += 1
 
     def _end_clause(self, heading: bool) -> None:
-        self._flush()
+        if self.group:
+            self._flush()
         self._release_held()
         if self.current is not None:
             self.context = self.current
@@ -221,11 +223,13 @@ class _Reader:
         elif code == NOT_PRICE:
             if token[1] and not self.options_said:
                 self._credit(token[1] * self.weight)
-            self._flush()
+            if self.group:
+                self._flush()
         elif code == UNIT:
             if self.group and self.group_gap == 0 and not self.group_joined:
                 self.group.pop()
-            self._flush()
+            if self.group:
+                self._flush()
         elif code == TOWARD:
             self._toward(index)
         elif code == NEGATION:
@@ -239,12 +243,14 @@ class _Reader:
             self.weight = 0.5
         elif code == LOW_HIGH and self.previous == RANGE:
             self._set_pending(token[1], STRONG, 0, index)
-        elif code != DASH and code != NOW:  # RANGE, LOOKING, PLAN, MONTH, COLON
+        elif code != DASH and code != NOW and self.group:  # RANGE, LOOKING, PLAN, MONTH, COLON
             self._flush()
 
     def _credit(self, value: float) -> None:
         self.scope.score += value
         self.scope.evidence += 1
+        if self.weight < 1.0:  # a conditional clause is half a vote, however worded
+            self.weight = 0.0
 
     def _release_held(self) -> None:
         if self.held:
@@ -258,9 +264,10 @@ class _Reader:
         if found is None:
             found = self.found[ticker] = _Found()
         adopted_entry = False
-        if self.current is None:
-            adopted_entry = self.loose.has_entry()
-            found.merge(self.loose)
+        loose = self.loose
+        if self.current is None and (loose.levels or loose.evidence or loose.neutral):
+            adopted_entry = loose.has_entry()
+            found.merge(loose)
             self.loose = _Found()
         self.current, self.scope = ticker, found
         self._release_held()
@@ -282,7 +289,8 @@ class _Reader:
         elif group and (self.group_joined or self.group_gap == 0):
             group.extend(prices)
         else:
-            self._flush()
+            if self.group:
+                self._flush()
             self.group.extend(prices)
             if self.pending is not None:
                 self.group_kind = self.pending
@@ -296,13 +304,15 @@ class _Reader:
     def _kind(self, token: Token, index: int) -> None:
         _, kind, strength, bias, flags = token
         if index - self.negated_at <= 2:
-            self._flush()
+            if self.group:
+                self._flush()
             return
         if flags & OPTION:
             bias = self._option_side(bias)
         if flags & POSTFIX and self._names_group(kind, bias):
             return
-        self._flush()
+        if self.group:
+            self._flush()
         if flags & STOP_OR_SUPPORT:
             kind = _STOP if self._after_entry() else _SUPPORT
         if strength == STRONG:
@@ -339,7 +349,8 @@ class _Reader:
             self.group_kind, self.group_strength, self.group_bias = kind, STRONG, 0
             if bias:
                 self._credit(bias * self.weight)
-        self._flush()
+        if self.group:
+            self._flush()
         self.pending = None
         return True
 
@@ -357,7 +368,8 @@ class _Reader:
     def _direction(self, direction: int, index: int) -> None:
         if index - self.negated_at <= 2 or (self.pending_strength == STRONG and self.pending):
             return
-        self._flush()
+        if self.group:
+            self._flush()
         self._set_pending(_ENTRY, WEAK, direction, index)
 
     def _toward(self, index: int) -> None:
@@ -365,7 +377,8 @@ class _Reader:
         ``support 236 to 238``: a range."""
         if self.group and self.group_gap == 0 and self.group_kind in (_SUPPORT, _RESISTANCE):
             return
-        self._flush()
+        if self.group:
+            self._flush()
         previous = self.previous
         after_verb = previous == KIND and self.pending is _ENTRY and self.previous_flags & POSTFIX
         if previous == LOOKING or after_verb or (self.entry_given and self.pending is not _TARGET):
@@ -384,12 +397,8 @@ class _Reader:
         self.pending_used = False
 
     def _flush(self) -> None:
-        """Give the open group of prices its kind (or drop it when it has none)."""
+        """Give the open (non-empty) group of prices its kind, or drop it when it has none."""
         group = self.group
-        if not group:
-            self.group_gap = 0
-            self.group_joined = False
-            return
         kind = self.group_kind
         if kind is not None:
             levels = self.scope.levels

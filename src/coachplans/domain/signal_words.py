@@ -155,6 +155,10 @@ _CACHE_LIMIT = 50_000
 cached_tokens = _CACHE.get  # the tokens of a word already read, else None
 
 
+def clear_word_cache() -> None:
+    _CACHE.clear()
+
+
 def tokens_of(word: str) -> tuple[Token, ...]:
     """The tokens of one whitespace-separated word, cached."""
     found = _CACHE.get(word)

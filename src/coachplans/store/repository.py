@@ -201,6 +201,11 @@ class Repository:
         with self.read() as conn:
             return [(row[0], row[1]) for row in conn.execute(stmt)]
 
+    def count_plan_texts(self) -> int:
+        """How many plans ``plan_texts`` walks through."""
+        with self.read() as session:
+            return int(session.scalar(select(func.count()).where(PlanRow.version > 0)) or 0)
+
     def count_signals(self) -> int:
         with self.read() as conn:
             return int(conn.scalar(select(func.count()).select_from(PlanSignalRow)) or 0)
