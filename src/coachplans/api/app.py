@@ -21,7 +21,7 @@ from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
 from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache
-from coachplans.api.routes import charts, compat, ops, v1
+from coachplans.api.routes import charts, compat, consensus, ops, v1
 from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.settings import Settings
@@ -75,6 +75,7 @@ def create_app(
     app.include_router(compat.router)
     app.include_router(charts.router)
     app.include_router(v1.router)
+    app.include_router(consensus.router)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
