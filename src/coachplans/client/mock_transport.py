@@ -21,6 +21,7 @@ import httpx
 
 from coachplans.client.cache import TradingDay
 from coachplans.compat_json import no_plan, plan_to_compat, plans_to_compat
+from coachplans.consensus_public import consensus_day_public
 from coachplans.contract import body_etag, etag_matches, plan_public
 from coachplans.domain.coaches import default_roster
 from coachplans.domain.dates import iso, parse_date
@@ -70,6 +71,7 @@ class OfflineServer:
             (re.compile(r"/api/v1/plans"), self.list_plans),
             (re.compile(r"/api/v1/plans/(\d{1,12})"), self.by_id),
             (re.compile(r"/api/v1/plans/(\d{1,12})/revisions"), self.revisions),
+            (re.compile(r"/api/v1/consensus"), self.consensus),
         ]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -194,6 +196,20 @@ class OfflineServer:
         tail = page[-1] if len(page) == limit else None
         cursor = f"{tail.trade_date.isoformat()}|{tail.coach}" if tail else None
         return 200, {"plans": [plan_public(p) for p in page], "next_cursor": cursor}
+
+    def consensus(self, query: httpx.QueryParams) -> tuple[int, Any]:
+        if not (query.get("ticker") or "").strip():
+            raise ValidationFailed("Missing required parameter: ticker")
+        first, last = self.span(query)
+        symbol = canonical_ticker(query["ticker"])
+        days = []
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            plans = [plan for key in ROSTER.keys if (plan := self.live(key, day))]
+            if plans or query.get("date"):
+                days.append(consensus_day_public(day, plans, symbol))
+        span = {"from": first.isoformat(), "to": last.isoformat()}
+        return 200, {"ticker": symbol, **span, "days": days}
 
     def span(self, query: httpx.QueryParams) -> tuple[date, date]:
         if query.get("date"):

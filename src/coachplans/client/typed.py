@@ -14,6 +14,7 @@ import httpx
 from coachplans.client.cache import TradingDay
 from coachplans.client.calls import drive, drive_async
 from coachplans.client.compat_core import DateLike
+from coachplans.client.consensus_models import Consensus
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.models import Coach, Health, Plan, PlanPage, Revision
 from coachplans.client.retry import RetryPolicy
@@ -145,6 +146,13 @@ class CoachPlansClient(ClosesHttp, _TypedBase):
         """Every live plan from ``start`` to ``end`` inclusive, oldest first (pages of 1000)."""
         return drive(self._core.plan_range(start, end, coaches), self._runner.send)
 
+    def consensus(
+        self, ticker: str, date: DateLike = None, *, start: DateLike = None, end: DateLike = None
+    ) -> Consensus:
+        """What each coach says about ``ticker`` on ``date`` (today when None), or per day
+        from ``start`` to ``end``, and the combined view (``GET /api/v1/consensus``)."""
+        return drive(self._core.consensus(ticker, date, start, end), self._runner.send)
+
     def revisions(self, plan_id: int) -> list[Revision]:
         return drive(self._core.revisions(plan_id), self._runner.send)
 
@@ -224,6 +232,12 @@ class AsyncCoachPlansClient(AsyncClosesHttp, _TypedBase):
         self, start: DateLike, end: DateLike, coaches: Iterable[str] | None = None
     ) -> list[Plan]:
         return await drive_async(self._core.plan_range(start, end, coaches), self._runner.send)
+
+    async def consensus(
+        self, ticker: str, date: DateLike = None, *, start: DateLike = None, end: DateLike = None
+    ) -> Consensus:
+        """What each coach says about ``ticker``; see ``CoachPlansClient.consensus``."""
+        return await drive_async(self._core.consensus(ticker, date, start, end), self._runner.send)
 
     async def revisions(self, plan_id: int) -> list[Revision]:
         return await drive_async(self._core.revisions(plan_id), self._runner.send)

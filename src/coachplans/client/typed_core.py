@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from coachplans.client.cache import TradingDay
 from coachplans.client.calls import Call, Failure, Operation, Outcome, json_body
 from coachplans.client.compat_core import DateLike
+from coachplans.client.consensus_models import Consensus
 from coachplans.client.errors import ClientError, ServerUnavailableError, error_for_status
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.models import Coach, Health, Plan, PlanPage, Revision
@@ -110,6 +111,13 @@ class TypedCore:
             if page.next_cursor is None or not page.plans:
                 return plans
             cursor = page.next_cursor
+
+    def consensus(
+        self, ticker: str, day: DateLike, start: DateLike, end: DateLike
+    ) -> Operation[Consensus]:
+        span = [("from", self.day(start)), ("to", self.day(end))] if start or end else []
+        params = [("ticker", ticker.strip()), *(span or [("date", self.day(day))])]
+        return self._model((yield Call("GET", f"{V1}/consensus", tuple(params))), Consensus)
 
     def revisions(self, plan_id: int) -> Operation[list[Revision]]:
         outcome = yield Call("GET", f"{V1}/plans/{int(plan_id)}/revisions")

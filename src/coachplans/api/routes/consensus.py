@@ -4,7 +4,7 @@ levels, from the plans' stored signals) and the combined view; ETag/304 like eve
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
@@ -13,18 +13,15 @@ from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, service_of
 from coachplans.api.json_body import dump
 from coachplans.api.routes.v1 import TICKER_PATTERN
-from coachplans.domain.coaches import wire_key
-from coachplans.domain.consensus import Consensus, consensus_of
+from coachplans.consensus_public import MAX_DAYS, consensus_day_public
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Plan
 from coachplans.domain.queries import PlanQuery
-from coachplans.domain.signals import Bias
 from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import ValidationFailed
 from coachplans.service import PlanService
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
-MAX_DAYS = 366
 _PAGE = 1000
 
 
@@ -52,7 +49,7 @@ async def consensus(
         by_day = _plans_by_day(service, first, last)
         if single and not by_day:
             by_day[first] = []
-        days = [_day_view(day, plans, symbol) for day, plans in sorted(by_day.items())]
+        days = [consensus_day_public(d, plans, symbol) for d, plans in sorted(by_day.items())]
         return dump(
             {"ticker": symbol, "from": first.isoformat(), "to": last.isoformat(), "days": days}
         )
@@ -91,34 +88,3 @@ def _plans_by_day(service: PlanService, first: date, last: date) -> dict[date, l
         if len(plans) < _PAGE:
             return by_day
         after = (plans[-1].trade_date, plans[-1].id)
-
-
-def _day_view(day: date, plans: list[Plan], symbol: str) -> dict[str, Any]:
-    found = consensus_of({plan.coach: plan.signals for plan in plans}, symbol)
-    plan_ids = {wire_key(plan.coach): plan.id for plan in plans}
-    return {
-        "date": day.isoformat(),
-        "coaches": [
-            {
-                "coach": view.coach,
-                "plan_id": plan_ids.get(view.coach),
-                "bias": view.bias.value,
-                "levels": [
-                    {"kind": lv.kind.value, "low": lv.low, "high": lv.high} for lv in view.levels
-                ],
-            }
-            for view in found.views
-        ],
-        "silent": list(found.silent),
-        **_counts(found),
-    }
-
-
-def _counts(found: Consensus) -> dict[str, Any]:
-    lean = found.lean
-    return {
-        "bullish": found.count(Bias.BULLISH),
-        "bearish": found.count(Bias.BEARISH),
-        "neutral": found.count(Bias.NEUTRAL),
-        "lean": lean.value if lean is not None else None,
-    }
