@@ -79,22 +79,24 @@ Key = tuple[LevelKind, float, float | None]
 class _Found:
     """What the plan says about one ticker so far."""
 
-    __slots__ = ("evidence", "levels", "neutral", "score")
+    __slots__ = ("entries", "evidence", "levels", "neutral", "score")
 
     def __init__(self) -> None:
         self.levels: dict[Key, None] = {}  # ordered set
+        self.entries = 0  # entry groups given (kept, not searched: "S" asks after every line)
         self.score = 0.0
         self.evidence = 0
         self.neutral = False
 
     def merge(self, other: _Found) -> None:
         self.levels.update(other.levels)
+        self.entries += other.entries
         self.score += other.score
         self.evidence += other.evidence
         self.neutral = self.neutral or other.neutral
 
     def has_entry(self) -> bool:
-        return any(key[0] is _ENTRY for key in self.levels)
+        return self.entries > 0
 
     def signal(self, ticker: str) -> Signal:
         levels = tuple(Level(kind, low, high) for kind, low, high in self.levels)
@@ -407,6 +409,7 @@ class _Reader:
             self.last_group = (self.scope, kind, group)
             if kind is _ENTRY:
                 self.entry_given = True
+                self.scope.entries += 1
                 if self.group_strength == WEAK and self.group_bias:
                     self._credit(self.group_bias * self.weight)
         self.group = []
