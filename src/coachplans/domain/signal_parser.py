@@ -162,11 +162,13 @@ class _Reader:
             code = token[0]
             if self.held and code != TICKER and not (code == KIND and token[4] & OPTION):
                 self._release_held()
-            if code in _CLOSING:
+            if code == PRICES:
+                self._prices(token[1], index)
+            elif code == KIND:
+                self._kind(token, index)
+            elif code in _CLOSING:
                 if self.group:
                     self._flush()
-            elif code == PRICES:
-                self._prices(token[1], index)
             elif code == FILLER:
                 self.group_gap += 1
             elif code == SEPARATOR:
@@ -181,8 +183,6 @@ class _Reader:
                         self._flush()
                 else:
                     self._ticker(ticker)
-            elif code == KIND:
-                self._kind(token, index)
             else:
                 self._other(code, token, index)
             self.previous = code
@@ -194,17 +194,18 @@ class _Reader:
     def _end_clause(self, heading: bool) -> None:
         if self.group:
             self._flush()
-        self._release_held()
+        if self.held:
+            self._release_held()
         if self.current is not None:
             self.context = self.current
             self.context_heading = heading
             self.context_line = self.line_index
-        elif self.context is not None and (
-            self.loose.levels or self.loose.evidence or self.loose.neutral
-        ):
-            self._continue_context()
-        if self.loose.levels or self.loose.evidence or self.loose.neutral:
-            self.loose = _Found()
+        else:
+            loose = self.loose
+            if loose.levels or loose.evidence or loose.neutral:
+                if self.context is not None:
+                    self._continue_context()
+                self.loose = _Found()
         self._new_clause()
 
     def _continue_context(self) -> None:
