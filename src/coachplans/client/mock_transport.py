@@ -21,9 +21,9 @@ import httpx
 
 from coachplans.client.cache import TradingDay
 from coachplans.compat_json import no_plan, plan_to_compat, plans_to_compat
-from coachplans.consensus_public import consensus_day_public
 from coachplans.contract import body_etag, etag_matches, plan_public
 from coachplans.domain.coaches import default_roster
+from coachplans.domain.consensus_wire import consensus_day_public
 from coachplans.domain.dates import iso, parse_date
 from coachplans.domain.plans import Plan
 from coachplans.domain.signal_parser import parse_signals

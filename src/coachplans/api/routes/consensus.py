@@ -13,7 +13,7 @@ from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, service_of
 from coachplans.api.json_body import dump
 from coachplans.api.routes.v1 import TICKER_PATTERN
-from coachplans.consensus_public import MAX_DAYS, consensus_day_public
+from coachplans.domain.consensus_wire import MAX_DAYS, consensus_day_public
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Plan
 from coachplans.domain.queries import PlanQuery

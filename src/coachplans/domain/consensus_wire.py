@@ -1,5 +1,5 @@
-"""The wire shape of ``GET /api/v1/consensus`` (one trading day of it), shared by the API and
-the offline mock transport so both answer alike. Client-safe: the domain only."""
+"""The JSON shape of ``GET /api/v1/consensus`` (one trading day of it), shared by the API and
+the client's offline mock transport so both answer alike. Plain dicts, standard library only."""
 
 from __future__ import annotations
 
