@@ -213,7 +213,7 @@ async def test_unexpected_error_500_without_traceback(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("secret-internal-detail")
 
-    monkeypatch.setattr(service, "plans_for_date", explode)
+    monkeypatch.setattr(service, "versions_for_date", explode)
     caplog.handler.addFilter(RequestIdFilter())  # stamps the request id as the record is logged
     with caplog.at_level(logging.ERROR):
         response = await client.get(
