@@ -1,0 +1,106 @@
+"""The API's ``/mcp`` endpoint: the MCP server over Streamable HTTP, inside the API process.
+
+It reads through the API itself (the client over ``httpx.ASGITransport``), so it answers what
+the HTTP routes answer, from the same read cache. The API's read-token rules apply: the
+``authorize`` callable the API passes in runs before anything else. Sessions are bounded (a
+limit on open sessions, an idle timeout) and answers are plain JSON; no standalone SSE stream
+is offered (GET answers 405, as the protocol allows), because the server never sends anything
+unasked. So nothing long-lived holds up a graceful shutdown: in-flight calls finish, then the
+session manager stops with the application's lifespan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from coachplans.mcp.server import build_server
+from coachplans.mcp.source import ClientPlanSource
+from coachplans.settings import Settings
+
+PATH = "/mcp"
+INTERNAL_URL = "http://coachplans.internal"
+MAX_SESSIONS = 256
+SESSION_IDLE_SECONDS = 15 * 60.0
+LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+
+Authorize = Callable[[Request], Awaitable[None]]
+
+
+def _transport_security(settings: Settings) -> TransportSecuritySettings:
+    """DNS-rebinding protection when the API listens on loopback (a browser page must not
+    reach a local server through a hostile name); elsewhere the read-token rules guard it."""
+    if settings.api.is_loopback:
+        return TransportSecuritySettings(
+            allowed_hosts=LOOPBACK_HOSTS, allowed_origins=LOOPBACK_ORIGINS
+        )
+    return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+
+
+def _inner_token(settings: Settings) -> str | None:
+    """The token the endpoint reads the API with when reads need one. The caller's own token
+    was checked at the door; this one only opens the in-process read path."""
+    if not settings.api.require_read_token or not settings.api.tokens:
+        return None
+    return next(iter(settings.api.tokens.values())).get_secret_value()
+
+
+class McpEndpoint:
+    """An ASGI app for the ``/mcp`` route, and the lifespan that runs its sessions."""
+
+    def __init__(self, api: ASGIApp, settings: Settings, authorize: Authorize):
+        self.source = ClientPlanSource(
+            INTERNAL_URL,
+            token=_inner_token(settings),
+            market_timezone=settings.market_timezone,
+            transport=httpx.ASGITransport(app=api),
+        )
+        self.server = build_server(self.source)
+        self.server.streamable_http_app(
+            streamable_http_path=PATH,
+            json_response=True,
+            max_sessions=MAX_SESSIONS,
+            session_idle_timeout=SESSION_IDLE_SECONDS,
+            transport_security=_transport_security(settings),
+            host=settings.api.host,
+        )
+        self._app = StreamableHTTPASGIApp(self.server.session_manager)
+        self._authorize = authorize
+
+    def route(self) -> Route:
+        """The ``/mcp`` route (every method; not in the OpenAPI schema)."""
+        return Route(PATH, endpoint=self, include_in_schema=False)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Start the session manager; on exit, end every session and close the source."""
+        try:
+            async with self.server.session_manager.run():
+                yield
+        finally:
+            await self.source.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._authorize(Request(scope, receive))
+            if scope["method"] == "GET":
+                await _no_stream(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+
+async def _no_stream(scope: Scope, receive: Receive, send: Send) -> None:
+    body = {
+        "error": "Method Not Allowed",
+        "message": "This MCP endpoint sends no server-initiated messages: POST requests only",
+    }
+    await JSONResponse(body, 405, headers={"Allow": "POST, DELETE"})(scope, receive, send)
