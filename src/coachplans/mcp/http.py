@@ -11,6 +11,7 @@ session manager stops with the application's lifespan.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -82,11 +83,29 @@ class McpEndpoint:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Start the session manager; on exit, end every session and close the source."""
-        try:
+        """Start the session manager; on exit, end every session and close the source.
+
+        The manager runs in a task of its own: its task group must be left by the task that
+        entered it, and a lifespan may be entered and left by different tasks (as test
+        fixtures do)."""
+        started, stopping = asyncio.Event(), asyncio.Event()
+
+        async def run() -> None:
             async with self.server.session_manager.run():
-                yield
+                started.set()
+                await stopping.wait()
+
+        task = asyncio.create_task(run(), name="mcp-sessions")
+        try:
+            waiter = asyncio.create_task(started.wait())
+            await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            if task.done():
+                task.result()  # it failed to start: raise why
+            yield
         finally:
+            stopping.set()
+            await task
             await self.source.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
