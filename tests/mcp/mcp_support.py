@@ -21,11 +21,11 @@ from mcp.types import CallToolResult, TextContent
 from PIL import Image
 
 from coachplans.api.app import create_app
-from coachplans.client import CoachPlansClient
 from coachplans.bot_status import BotState
-from coachplans.wiring import build_service
+from coachplans.client import CoachPlansClient
 from coachplans.service import PlanService
 from coachplans.settings import load_settings
+from coachplans.wiring import build_service
 from live_server import LiveServer
 from process_support import clean_env
 

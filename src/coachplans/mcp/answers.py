@@ -7,18 +7,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
+from coachplans import client
 from coachplans.client import Chart, Coach, Plan, Revision
 from coachplans.domain.consensus import coach_view, consensus_of, consensus_text, level_text
-from coachplans.domain.signal_parser import parse_signals
-from coachplans.domain.signals import Signal
+from coachplans.domain.signals import Bias, Level, LevelKind, Signal
 from coachplans.mcp.source import chart_name
 
 CHART_URI = "coachplans://charts/{name}"
+BIASES = {bias.value for bias in Bias}
+LEVEL_KINDS = {kind.value for kind in LevelKind}
 
 
-def signals_of(plan: Plan) -> Sequence[Signal]:
-    """The plan's structured signals, parsed from its text as the server parses them."""
-    return parse_signals(plan.text)
+def _level(level: client.Level) -> Level | None:
+    if level.kind not in LEVEL_KINDS:  # a kind newer than this package: left out
+        return None
+    return Level(LevelKind(level.kind), level.low, level.high)
+
+
+def _signal(signal: client.Signal) -> Signal:
+    bias = Bias(signal.bias) if signal.bias in BIASES else Bias.NEUTRAL
+    levels = (_level(level) for level in signal.levels)
+    return Signal(signal.ticker, bias, tuple(level for level in levels if level is not None))
+
+
+def signals_of(plan: Plan) -> tuple[Signal, ...]:
+    """The plan's signals as the domain's types, for the domain's consensus and views."""
+    return tuple(_signal(signal) for signal in plan.signals)
 
 
 def names_ticker(plan: Plan, symbol: str) -> bool:

@@ -7,9 +7,10 @@ with an ``httpx.ASGITransport`` to the application itself, so both transports an
 same read path (routes, read cache, read-token rules) and share one implementation.
 
 A date's plans come from the caching client (LRU + TTL, today's plans revalidated with ETags,
-stale entries served when the server fails); ranges, revisions and the roster from the typed
-client (retries, typed errors); chart bytes from a runner with the same retry policy, cached by
-name because a chart's bytes never change (its name is its SHA-256).
+stale entries served when the server fails; that answer has no signals, so they are parsed from
+the text with the server's parser); ranges, revisions and the roster from the typed client
+(retries, typed errors, the server's stored signals); chart bytes from a runner with the same
+retry policy, cached by name because a chart's bytes never change (its name is its SHA-256).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from coachplans.client.errors import error_for_status
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.retry import RetryPolicy
 from coachplans.client.runners import AsyncRunner, http_options
+from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.signals import Signal
 
 CHART_PATH = re.compile(r"/api/v1/charts/(?P<name>[0-9a-f]{64}\.(?:png|jpg|gif|webp))$")
 ROSTER_SECONDS = 300.0  # the roster changes only when the server restarts with a new config
@@ -83,7 +86,9 @@ def chart_name(chart: Chart) -> str | None:
 
 
 def _plan_from_compat(wire: str, body: dict[str, Any]) -> Plan:
-    """A plan of the compatibility answer (``/api/coach-plans/all``) as the typed model."""
+    """A plan of the compatibility answer (``/api/coach-plans/all``) as the typed model. That
+    answer carries no signals: they are parsed from the text as the server parses it."""
+    signals = [signal_json(signal) for signal in parse_signals(body["plan"])]
     fields = {
         "id": body["id"],
         "coach": wire,
@@ -96,8 +101,14 @@ def _plan_from_compat(wire: str, body: dict[str, Any]) -> Plan:
         "edited_at": body.get("edited_at"),
         "version": body.get("version", 1),
         "charts": [{"url": url} for url in body.get("charts", [])],
+        "signals": signals,
     }
     return Plan.model_validate(fields)
+
+
+def signal_json(signal: Signal) -> dict[str, Any]:
+    levels = [{"kind": lv.kind.value, "low": lv.low, "high": lv.high} for lv in signal.levels]
+    return {"ticker": signal.ticker, "bias": signal.bias.value, "levels": levels}
 
 
 class ClientPlanSource:
