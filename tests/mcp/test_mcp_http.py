@@ -3,6 +3,7 @@ bounded sessions, and a shutdown that no open session holds up."""
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_support import TODAY, TOKEN, RunningServer, call, http_client, seed, start_server
 
 from coachplans.mcp import http as mcp_http
+from process_support import ServerProcess
 
 pytestmark = pytest.mark.slow
 INITIALIZE = {
@@ -109,3 +111,20 @@ async def test_an_open_session_does_not_hold_up_shutdown(tmp_path: Path) -> None
         running.service.repo.engine.dispose()
     # LiveServer allows 2 s for connections to finish; an open stream would use all of it.
     assert stopped_in < 1.5, stopped_in
+
+
+async def test_serve_answers_on_mcp_and_stops_cleanly_with_a_session_open(tmp_path: Path) -> None:
+    """The real ``coachplans serve --mock`` process: its seeded plans over /mcp, then SIGTERM
+    while the session is open ends it with status 0 well under the 10 s graceful cap."""
+    server = ServerProcess(tmp_path, "serve", "--mock")
+    try:
+        server.wait_healthy()
+        async with http_client(server.base) as client:
+            text = await call(client, "get_plans")
+            assert text.startswith("Plans for ") and "## coach_d" in text
+            started = time.monotonic()
+            assert server.stop(signal.SIGTERM) == 0
+            assert time.monotonic() - started < 5
+    finally:
+        server.kill()
+    assert "Traceback" not in server.output()

@@ -36,7 +36,7 @@ def signals_of(plan: Plan) -> tuple[Signal, ...]:
 
 
 def names_ticker(plan: Plan, symbol: str) -> bool:
-    return coach_view(plan.coach, signals_of(plan), symbol) is not None
+    return plan.signal_for(symbol) is not None
 
 
 def no_plan(coach: str, day: date) -> str:
