@@ -31,6 +31,6 @@ def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningS
         running.stop()
 
 
-@pytest.fixture(params=["stdio", "http"])
+@pytest.fixture(params=["stdio", "http", "http-auto"])
 def transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -98,23 +98,29 @@ def stdio_params(url: str, *extra: str) -> StdioServerParameters:
 
 
 @asynccontextmanager
-async def http_client(url: str, token: str | None = None) -> AsyncIterator[Client]:
+async def http_client(
+    url: str, token: str | None = None, mode: str = "legacy"
+) -> AsyncIterator[Client]:
+    """Streamable HTTP to ``/mcp``: ``legacy`` opens a session with ``initialize`` (what
+    most clients do today); ``auto`` negotiates the newest protocol (no session)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx2.AsyncClient(headers=headers, timeout=30) as http:
         transport = streamable_http_client(f"{url}/mcp", http_client=http)
-        async with Client(transport, mode="legacy") as client:
+        async with Client(transport, mode=mode) as client:
             yield client
 
 
 @asynccontextmanager
 async def connect(transport: str, url: str, token: str | None = None) -> AsyncIterator[Client]:
-    """The SDK's client over ``transport`` ("stdio" or "http") to the server at ``url``."""
+    """The SDK's client over ``transport`` to the server at ``url``: "stdio" (a ``coachplans
+    mcp`` subprocess), "http" (a session) or "http-auto" (the newest protocol)."""
     if transport == "stdio":
         extra = ("--token", token) if token else ()
         async with Client(stdio_params(url, *extra)) as client:
             yield client
     else:
-        async with http_client(url, token) as client:
+        mode = "auto" if transport == "http-auto" else "legacy"
+        async with http_client(url, token, mode) as client:
             yield client
 
 
