@@ -66,6 +66,7 @@ def test_stdio_entry_loads_no_server_dependency() -> None:
     [
         (["--base-url", "localhost:5000"], "--base-url must be an http:// or https:// URL"),
         (["--base-url", "http://127.0.0.1:5000", "--timeout", "0"], "--timeout must be positive"),
+        (["--market-timezone", "Mars/Olympus"], "--market-timezone: unknown time zone"),
     ],
 )
 def test_bad_flags_exit_2_with_a_message(

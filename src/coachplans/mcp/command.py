@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from coachplans.errors import ConfigError
 
@@ -31,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="per-request timeout (default 10)",
     )  # fmt: skip
     parser.add_argument(
+        "--market-timezone", metavar="TZ", default="America/New_York",
+        help="where \"today\" is when a date is left out (default America/New_York)",
+    )  # fmt: skip
+    parser.add_argument(
         "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log level on stderr (default WARNING)",
     )  # fmt: skip
@@ -48,7 +53,14 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--base-url must be an http:// or https:// URL, not '{base_url}'")
     if args.timeout <= 0:
         raise ConfigError("--timeout must be positive (seconds)")
+    try:
+        ZoneInfo(args.market_timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"--market-timezone: unknown time zone '{args.market_timezone}'") from exc
     token = args.token or os.environ.get(TOKEN_ENV) or None
     from coachplans.mcp.stdio import serve_stdio
 
-    return serve_stdio(base_url, token=token, timeout=args.timeout, log_level=args.log_level)
+    return serve_stdio(
+        base_url, token=token, timeout=args.timeout, market_timezone=args.market_timezone,
+        log_level=args.log_level,
+    )  # fmt: skip

@@ -43,7 +43,7 @@ from coachplans.domain.signals import Signal
 
 CHART_PATH = re.compile(r"/api/v1/charts/(?P<name>[0-9a-f]{64}\.(?:png|jpg|gif|webp))$")
 ROSTER_SECONDS = 300.0  # the roster changes only when the server restarts with a new config
-CHART_CACHE_SIZE = 64
+CHART_CACHE_BYTES = 32 * 1024 * 1024  # charts may be up to 10 MiB each: bound the bytes
 T = TypeVar("T")
 
 
@@ -137,7 +137,9 @@ class ClientPlanSource:
         self._http = httpx.AsyncClient(**http_options(base_url, timeout, token, transport))
         self._charts_runner = AsyncRunner(self._http, policy, ClientMetrics())
         self._roster: TTLCache[str, list[Coach]] = TTLCache(maxsize=1, ttl=ROSTER_SECONDS)
-        self._charts: LRUCache[str, tuple[str, bytes]] = LRUCache(maxsize=CHART_CACHE_SIZE)
+        self._charts: LRUCache[str, tuple[str, bytes]] = LRUCache(
+            maxsize=CHART_CACHE_BYTES, getsizeof=lambda found: len(found[1]) or 1
+        )
 
     def today(self) -> date:
         return self._typed.trading_day.today_date()
@@ -175,7 +177,8 @@ class ClientPlanSource:
         found = self._charts.get(name)
         if found is None:
             found = await drive_async(self._fetch_chart(name), self._charts_runner.send)
-            self._charts[name] = found
+            if len(found[1]) <= CHART_CACHE_BYTES:
+                self._charts[name] = found
         return found
 
     def _fetch_chart(self, name: str) -> Operation[tuple[str, bytes]]:

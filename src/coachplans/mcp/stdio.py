@@ -28,10 +28,14 @@ def log_to_stderr(level: str) -> None:
     root.setLevel(level)
 
 
-def serve_stdio(base_url: str, *, token: str | None, timeout: float, log_level: str) -> int:
+def serve_stdio(
+    base_url: str, *, token: str | None, timeout: float, market_timezone: str, log_level: str
+) -> int:
     """Serve until the client closes stdin; returns the exit status."""
     log_to_stderr(log_level)
-    source = ClientPlanSource(base_url, token=token, timeout=timeout)
+    source = ClientPlanSource(
+        base_url, token=token, timeout=timeout, market_timezone=market_timezone
+    )
     server = build_server(source)
     logging.getLogger(__name__).info("serving MCP over stdio for %s", base_url)
 
