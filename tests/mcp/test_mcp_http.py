@@ -128,3 +128,24 @@ async def test_serve_answers_on_mcp_and_stops_cleanly_with_a_session_open(tmp_pa
     finally:
         server.kill()
     assert "Traceback" not in server.output()
+
+
+async def test_a_failing_route_is_reported_as_the_server_failing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running = start_server(tmp_path)
+    try:
+        seed(running)
+
+        def explode(*_args: object) -> None:
+            raise RuntimeError("secret-internal-detail")
+
+        monkeypatch.setattr(running.service, "revisions", explode)
+        async with http_client(running.url) as client:
+            result = await client.call_tool("plan_history", {"coach": "d"})
+        text = str(result.content)
+    finally:
+        running.stop()
+    assert result.is_error
+    assert "coachplans server unavailable: HTTP 500: An unexpected error occurred" in text
+    assert "secret-internal-detail" not in text

@@ -63,7 +63,8 @@ class McpEndpoint:
             INTERNAL_URL,
             token=_inner_token(settings),
             market_timezone=settings.market_timezone,
-            transport=httpx.ASGITransport(app=api),
+            # an exception past the app's error handlers is a 500 answer here, not a crash
+            transport=httpx.ASGITransport(app=api, raise_app_exceptions=False),
         )
         self.server = build_server(self.source)
         self.server.streamable_http_app(

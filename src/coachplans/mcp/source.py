@@ -32,6 +32,7 @@ from coachplans.client import (
     Plan,
     PlansUnavailable,
     Revision,
+    ServerUnavailableError,
 )
 from coachplans.client.calls import Call, Operation, drive_async
 from coachplans.client.errors import error_for_status
@@ -204,7 +205,8 @@ class ClientPlanSource:
 
 
 def _client_error_text(exc: ClientError) -> str:
-    if exc.status is None:
+    """Unreachable, 429 and 5xx say "unavailable"; any other answer is a refusal."""
+    if isinstance(exc, ServerUnavailableError):
         return f"coachplans server unavailable: {exc.message}"
     return f"coachplans server refused the request: {exc.message}"
 
