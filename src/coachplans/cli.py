@@ -1,5 +1,5 @@
 """The ``coachplans`` command line: serve, api, bot, config show, db upgrade/current/copy,
-import, export.
+import, export, mcp.
 
 Every command builds the settings once from its flags (highest priority), the environment and
 an optional YAML file. Invalid settings print one line ``coachplans: <message>`` to stderr and
@@ -26,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from coachplans import __version__
 from coachplans.errors import CoachPlansError, ConfigError
+from coachplans.mcp import command as mcp_command
 from coachplans.settings import DatabaseSettings, Settings, load_settings
 
 log = logging.getLogger("coachplans.cli")
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     _export_flags(
         _leaf(commands, "export", "export every plan and chart as JSON Lines", _export, common)
     )
+    mcp_command.register(commands)
     return parser
 
 

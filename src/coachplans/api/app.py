@@ -14,6 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from coachplans import __version__
 from coachplans.api import docs, errors
+from coachplans.api.auth import require_reader
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
@@ -23,6 +24,7 @@ from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache
 from coachplans.api.routes import charts, compat, consensus, ops, v1
 from coachplans.bot_status import BotState
+from coachplans.mcp.http import McpEndpoint
 from coachplans.service import PlanService
 from coachplans.settings import Settings
 
@@ -49,7 +51,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         hub.attach(asyncio.get_running_loop())
-        yield
+        async with mcp_endpoint.running():
+            yield
 
     app = FastAPI(
         title="coachplans",
@@ -76,6 +79,8 @@ def create_app(
     app.include_router(charts.router)
     app.include_router(v1.router)
     app.include_router(consensus.router)
+    mcp_endpoint = McpEndpoint(app, settings, authorize=require_reader)
+    app.router.routes.append(mcp_endpoint.route())
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
