@@ -108,14 +108,14 @@ async def test_every_log_line_of_a_request_carries_its_id(
     json_log: Path,
 ) -> None:
     inner = logging.getLogger("coachplans.service")
-    real_get_plan = service.get_plan
+    real_list_versions = service.list_versions
 
-    def logged_get_plan(coach: str, day: Any) -> Any:
-        inner.info("looking up coach=%s", coach)
+    def logged_list_versions(query: Any) -> Any:
+        inner.info("looking up coach=%s", query.coaches[0])
         inner.warning("a second line from inside the service")
-        return real_get_plan(coach, day)
+        return real_list_versions(query)
 
-    monkeypatch.setattr(service, "get_plan", logged_get_plan)
+    monkeypatch.setattr(service, "list_versions", logged_list_versions)
     url = f"/api/coach-plans/?coach=d&date={DAY_TEXT}"
     sent = await client.get(url, headers={"X-Request-ID": "trace-abc-1"})
     generated = await client.get(url.replace("coach=d", "coach=i"))
