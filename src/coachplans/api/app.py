@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from coachplans import __version__
+from coachplans import __version__, dashboard
 from coachplans.api import docs, errors
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
@@ -72,10 +72,12 @@ def create_app(
     service.subscribe(app.state.read_cache.invalidate)
     errors.install(app)
     app.include_router(ops.router)
+    app.include_router(compat.index_router)
     app.include_router(compat.router)
     app.include_router(charts.router)
     app.include_router(v1.router)
     app.include_router(consensus.router)
+    dashboard.install(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,

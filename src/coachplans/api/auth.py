@@ -9,6 +9,9 @@ from fastapi import HTTPException, Request
 from coachplans.settings import Settings
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# The dashboard keeps a read token in this cookie (HttpOnly, SameSite=Strict); it is accepted
+# for reads only, never for writes.
+READ_COOKIE = "coachplans_read"
 
 
 def _bearer(request: Request) -> str | None:
@@ -48,5 +51,12 @@ async def require_reader(request: Request) -> None:
     """Reads are open unless the operator asked for tokens on reads too. ``async`` on purpose:
     a plain ``def`` dependency costs a worker-thread hop on every read."""
     settings: Settings = request.app.state.settings
-    if settings.api.require_read_token:
+    if settings.api.require_read_token and not has_read_cookie(request):
         require_writer(request)
+
+
+def has_read_cookie(request: Request) -> bool:
+    """True when the request carries the dashboard's cookie with a configured token."""
+    presented = request.cookies.get(READ_COOKIE)
+    settings: Settings = request.app.state.settings
+    return bool(presented) and token_name(settings, presented or "") is not None

@@ -1,0 +1,35 @@
+"""The dashboard: plans for people, in the browser, served by the API's own process (SPEC §13).
+
+Server-rendered Jinja2 pages over :class:`~coachplans.service.PlanService`, a little JavaScript
+of its own for live updates (the API's SSE stream), no build step, nothing from other hosts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from coachplans.dashboard import routes
+from coachplans.dashboard.pages import Pages
+from coachplans.dashboard.thumbnails import ThumbnailCache
+from coachplans.service import PlanService
+from coachplans.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files and thumbnails; ``GET /`` answers browsers with
+    today's page through ``app.state.html_index``."""
+    service: PlanService = app.state.service
+    settings: Settings = app.state.settings
+    app.state.dashboard_pages = Pages(service, settings.api.require_read_token)
+    app.state.thumbnails = ThumbnailCache(service.chart)
+    app.state.html_index = routes.index_page
+    app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
+    app.include_router(routes.router)
+
+
+__all__ = ["install"]

@@ -1,0 +1,198 @@
+"""The dashboard's routes: four kinds of page, the token form, chart thumbnails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from starlette.responses import Response
+
+from coachplans.api.auth import require_reader
+from coachplans.api.cursor import MAX_ID, decode_cursor
+from coachplans.api.responses import ReadCache, if_none_match
+from coachplans.dashboard import access
+from coachplans.dashboard.pages import Pages
+from coachplans.dashboard.render import (
+    PAGE_CACHE_CONTROL,
+    SECURITY_HEADERS,
+    html_response,
+    render,
+)
+from coachplans.dashboard.thumbnails import CONTENT_TYPE, VERSION, ThumbnailCache
+from coachplans.domain.tickers import canonical_ticker
+from coachplans.errors import NotFound, StorageUnavailable, ValidationFailed
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+IMMUTABLE = "public, max-age=31536000, immutable"
+PAGE_KEY = "dashboard:"  # read-cache keys; never a request path, so the JSON fast path skips them
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_TICKER = re.compile(r"^\$?[A-Za-z0-9./=^-]{1,15}$")
+Build = Callable[[], bytes]
+Prepared = tuple[str, Build]  # the page's read-cache key and how to build it
+
+DateParam = Annotated[str | None, Query(max_length=64)]
+CursorParam = Annotated[str | None, Query(max_length=200)]
+
+
+def _pages(request: Request) -> Pages:
+    pages: Pages = request.app.state.dashboard_pages
+    return pages
+
+
+def error_page(status: int, message: str) -> Response:
+    body = render(
+        "error.html",
+        title="Not found" if status == 404 else "Cannot show this page",
+        status=status,
+        message=message,
+        last_event=0,
+        token_required=False,
+        roster=[],
+        today="",
+    )
+    return html_response(body, status)
+
+
+async def cached_page(request: Request, key: str, build: Build) -> Response:
+    """A page from the API's read cache (dropped by the same writes as the JSON reads), or
+    built in a worker thread and remembered."""
+    cache: ReadCache = request.app.state.read_cache
+    cache_key = (PAGE_KEY + key, b"", b"", "")
+    entry = cache.lookup(cache_key)
+    if entry is None:
+        entry = await cache.fill(cache_key, build, PAGE_CACHE_CONTROL, request.scope.get("route"))
+    if if_none_match(request, entry.etag):
+        headers = {**SECURITY_HEADERS, "ETag": entry.etag, "Cache-Control": PAGE_CACHE_CONTROL}
+        return Response(status_code=304, headers=headers)
+    return html_response(entry.body, headers={"ETag": entry.etag})
+
+
+async def page(request: Request, prepare: Callable[[], Prepared]) -> Response:
+    """Token check, then ``prepare`` (checks the input, raising for bad input, and names the
+    page's cache key and builder), then the cached page; errors become HTML pages."""
+    if (denied := await access.gate(request)) is not None:
+        return denied
+    try:
+        key, build = prepare()
+        return await cached_page(request, key, build)
+    except ValidationFailed as exc:
+        return error_page(400, str(exc))
+    except NotFound as exc:
+        return error_page(404, str(exc))
+    except StorageUnavailable:
+        return error_page(503, "The database is unavailable; try again in a moment.")
+
+
+def _after(cursor: str | None) -> tuple[date, int] | None:
+    return decode_cursor(cursor, ascending=False) if cursor else None
+
+
+async def date_page(request: Request, raw_date: str | None) -> Response:
+    pages = _pages(request)
+
+    def prepare() -> Prepared:
+        day = pages.service.resolve_date(raw_date)
+        return f"date:{day.isoformat()}", lambda: pages.date_page(day)
+
+    return await page(request, prepare)
+
+
+async def index_page(request: Request) -> Response:
+    """``GET /`` for a browser: today's plans (``?date=`` works there too)."""
+    return await date_page(request, request.query_params.get("date"))
+
+
+@router.get("")
+async def dashboard(request: Request, date: DateParam = None) -> Response:
+    return await date_page(request, date)
+
+
+@router.get("/coaches/{coach}")
+async def coach(
+    request: Request, coach: Annotated[str, Path(max_length=64)], cursor: CursorParam = None
+) -> Response:
+    pages = _pages(request)
+
+    def prepare() -> Prepared:
+        found, after = pages.service.resolve_coach(coach), _after(cursor)
+        build = lambda: pages.coach_page(found, after, first=after is None)  # noqa: E731
+        return f"coach:{found.key}:{cursor or ''}", build
+
+    return await page(request, prepare)
+
+
+@router.get("/plans/{plan_id}")
+async def plan(request: Request, plan_id: Annotated[str, Path(max_length=20)]) -> Response:
+    pages = _pages(request)
+
+    def prepare() -> Prepared:
+        if not (plan_id.isascii() and plan_id.isdigit()) or not 1 <= int(plan_id) <= MAX_ID:
+            raise ValidationFailed(f"Invalid plan id '{plan_id}': expected a positive number")
+        number = int(plan_id)
+        return f"plan:{number}", lambda: pages.plan_page(number)
+
+    return await page(request, prepare)
+
+
+def ticker_symbol(raw: str) -> str:
+    if not _TICKER.match(raw):
+        shown = raw[:20]
+        raise ValidationFailed(
+            f"Invalid ticker '{shown}': up to 15 letters, digits or . / - (like NVDA, BTC-USD)"
+        )
+    return canonical_ticker(raw)
+
+
+@router.get("/tickers/{ticker}")
+async def ticker(
+    request: Request, ticker: Annotated[str, Path(max_length=20)], cursor: CursorParam = None
+) -> Response:
+    pages = _pages(request)
+
+    def prepare() -> Prepared:
+        symbol, after = ticker_symbol(ticker), _after(cursor)
+        build = lambda: pages.ticker_page(symbol, after, first=after is None)  # noqa: E731
+        return f"ticker:{symbol}:{cursor or ''}", build
+
+    return await page(request, prepare)
+
+
+@router.get("/login")
+async def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    return access.login_page(request, next or access.HOME)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    return await access.sign_in(request)
+
+
+@router.post("/logout")
+async def logout() -> Response:
+    return access.sign_out()
+
+
+@router.get(
+    f"/thumbs/{VERSION}/{{name}}",
+    dependencies=[Depends(require_reader)],
+    response_class=Response,
+)
+async def thumbnail(request: Request, name: Annotated[str, Path(max_length=80)]) -> Response:
+    sha, _, ext = name.partition(".")
+    if not _SHA.match(sha) or ext != "webp":
+        raise HTTPException(400, f"Invalid thumbnail '{name[:80]}': expected <sha256>.webp")
+    etag = f'"thumb-{VERSION}-{sha}"'
+    headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+    if if_none_match(request, etag):
+        return Response(status_code=304, headers=headers)
+    thumbs: ThumbnailCache = request.app.state.thumbnails
+    data = await thumbs.get(sha)
+    return Response(data, media_type=CONTENT_TYPE, headers=headers)
+
+
+@router.get("/{rest:path}")
+async def unknown(request: Request, rest: str) -> Response:
+    return error_page(404, f"There is no dashboard page at {request.url.path}.")
