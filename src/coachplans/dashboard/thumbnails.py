@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from coachplans.errors import ValidationFailed
 
-BOX = (480, 300)  # twice the largest size a card shows (sharp on high-density screens)
+BOX = (320, 200)  # twice the size a card shows (sharp on high-density screens)
 QUALITY = 80
 VERSION = "v1"  # part of the URL: a change of size or format gets new URLs
 CONTENT_TYPE = "image/webp"
