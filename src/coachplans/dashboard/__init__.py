@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
 from coachplans.dashboard import routes
@@ -30,6 +31,13 @@ def install(app: FastAPI) -> None:
     app.state.html_index = routes.index_page
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
     app.include_router(routes.router)
+    # Browsers ask for /favicon.ico on their own (even on a bare chart image): answer it.
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
+
+
+async def favicon() -> FileResponse:
+    headers = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(STATIC / "icon.svg", media_type="image/svg+xml", headers=headers)
 
 
 __all__ = ["install"]
