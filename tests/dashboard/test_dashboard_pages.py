@@ -105,6 +105,10 @@ async def test_bad_input_gets_an_html_error_page(make_app: AppFactory) -> None:
         "/dashboard/tickers/%3Cb%3E": (400, "Invalid ticker &#39;&lt;b&gt;&#39;"),
         "/dashboard/coaches/d?cursor=nonsense": (400, "Invalid cursor"),
         "/dashboard/nowhere": (404, "There is no dashboard page at /dashboard/nowhere."),
+        "/dashboard/plans/" + "9" * 40: (400, "expected a positive number"),
+        "/dashboard?date=" + "x" * 300: (400, "Invalid date format"),
+        "/dashboard/tickers/" + "A" * 40: (400, "up to 15 letters"),
+        "/dashboard/coaches/" + "q" * 300: (400, "Invalid coach name"),
     }
     for path, (status, message) in cases.items():
         response = await client.get(path)

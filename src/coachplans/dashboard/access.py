@@ -30,10 +30,6 @@ def login_page(request: Request, target: str, error: str | None = None) -> Respo
         title="Read token required",
         next=safe_next(target),
         error=error,
-        last_event=0,
-        token_required=True,
-        roster=[],
-        today="",
     )
     return html_response(body, 401)
 

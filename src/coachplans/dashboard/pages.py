@@ -85,7 +85,6 @@ class Pages:
             last_event=last_event,
             token_required=self.token_required,
             roster=roster,
-            today=self.service.today().isoformat(),
             **context,
         )
 

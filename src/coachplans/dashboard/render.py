@@ -35,8 +35,13 @@ def environment() -> Environment:
     )
 
 
+# What base.html needs, for pages that are not about plans (errors, the token form).
+BASE_CONTEXT: dict[str, Any] = {"last_event": 0, "token_required": False, "roster": []}
+
+
 def render(template: str, **context: Any) -> bytes:
-    return environment().get_template(template).render(**context).encode()
+    merged = {**BASE_CONTEXT, **context}
+    return environment().get_template(template).render(**merged).encode()
 
 
 def html_response(

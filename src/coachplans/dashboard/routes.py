@@ -33,8 +33,9 @@ _TICKER = re.compile(r"^\$?[A-Za-z0-9./=^-]{1,15}$")
 Build = Callable[[], bytes]
 Prepared = tuple[str, Build]  # the page's read-cache key and how to build it
 
-DateParam = Annotated[str | None, Query(max_length=64)]
-CursorParam = Annotated[str | None, Query(max_length=200)]
+# No length limits in the signatures: FastAPI would answer them in JSON; the checks in each
+# page's ``prepare`` answer with an HTML page instead.
+MAX_ID_DIGITS = len(str(MAX_ID))
 
 
 def _pages(request: Request) -> Pages:
@@ -48,10 +49,6 @@ def error_page(status: int, message: str) -> Response:
         title="Not found" if status == 404 else "Cannot show this page",
         status=status,
         message=message,
-        last_event=0,
-        token_required=False,
-        roster=[],
-        today="",
     )
     return html_response(body, status)
 
@@ -106,14 +103,12 @@ async def index_page(request: Request) -> Response:
 
 
 @router.get("")
-async def dashboard(request: Request, date: DateParam = None) -> Response:
+async def dashboard(request: Request, date: str | None = None) -> Response:
     return await date_page(request, date)
 
 
 @router.get("/coaches/{coach}")
-async def coach(
-    request: Request, coach: Annotated[str, Path(max_length=64)], cursor: CursorParam = None
-) -> Response:
+async def coach(request: Request, coach: str, cursor: str | None = None) -> Response:
     pages = _pages(request)
 
     def prepare() -> Prepared:
@@ -125,12 +120,14 @@ async def coach(
 
 
 @router.get("/plans/{plan_id}")
-async def plan(request: Request, plan_id: Annotated[str, Path(max_length=20)]) -> Response:
+async def plan(request: Request, plan_id: str) -> Response:
     pages = _pages(request)
 
     def prepare() -> Prepared:
-        if not (plan_id.isascii() and plan_id.isdigit()) or not 1 <= int(plan_id) <= MAX_ID:
-            raise ValidationFailed(f"Invalid plan id '{plan_id}': expected a positive number")
+        digits = plan_id.isascii() and plan_id.isdigit() and len(plan_id) <= MAX_ID_DIGITS
+        if not digits or not 1 <= int(plan_id) <= MAX_ID:
+            shown = plan_id[:20]
+            raise ValidationFailed(f"Invalid plan id '{shown}': expected a positive number")
         number = int(plan_id)
         return f"plan:{number}", lambda: pages.plan_page(number)
 
@@ -147,9 +144,7 @@ def ticker_symbol(raw: str) -> str:
 
 
 @router.get("/tickers/{ticker}")
-async def ticker(
-    request: Request, ticker: Annotated[str, Path(max_length=20)], cursor: CursorParam = None
-) -> Response:
+async def ticker(request: Request, ticker: str, cursor: str | None = None) -> Response:
     pages = _pages(request)
 
     def prepare() -> Prepared:
