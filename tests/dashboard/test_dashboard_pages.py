@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from dashboard_support import AUTH, DAY, SCRIPT_TEXT, chart, edit, inline_code, post
@@ -13,6 +14,7 @@ from dashboard_support import AUTH, DAY, SCRIPT_TEXT, chart, edit, inline_code, 
 from coachplans.api.routes.compat import index_body
 from coachplans.dashboard.pages import PAGE_SIZE
 from coachplans.dashboard.render import CSP
+from coachplans.domain.plans import Actor, Source
 from conftest import AppFactory
 
 pytestmark = pytest.mark.postgres
@@ -143,8 +145,6 @@ async def test_date_page_comes_from_the_read_cache_until_a_write(
 
 async def test_coach_page_lists_newest_first_in_pages(make_app: AppFactory) -> None:
     _, client, service = await make_app()
-    from datetime import timedelta
-
     days = [DAY - timedelta(days=n) for n in range(PAGE_SIZE + 3)]
     for day in days:
         post(service, "i", f"Plan of {day.isoformat()} $QQQ", day=day)
@@ -181,8 +181,6 @@ async def test_plan_page_marks_the_differences_between_revisions(make_app: AppFa
 async def test_deleted_plan_page_says_so(make_app: AppFactory) -> None:
     _, client, service = await make_app()
     plan = post(service, "d", "Gone soon $AMD")
-    from coachplans.domain.plans import Actor, Source
-
     service.delete_plan_by_id(plan.id, Actor("admin"), source=Source.API)
     page = (await client.get(f"/dashboard/plans/{plan.id}")).text
     assert "Deleted plan" in page and "Revision 2: deleted" in page and "Text unchanged." in page
