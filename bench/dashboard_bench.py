@@ -32,9 +32,10 @@ import uvicorn
 from benchkit import fmt, percentile, table, weekdays_before
 
 from coachplans.api.app import create_app
+from coachplans.bot_status import BotState
 from coachplans.mock import populate_mock_data
-from coachplans.runtime import BotState, build_service
 from coachplans.settings import load_settings
+from coachplans.wiring import build_service
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -13,8 +13,9 @@ from dashboard_support import dashboard_settings
 from fastapi import FastAPI
 
 from coachplans.api.app import create_app
-from coachplans.runtime import BotState, build_service
+from coachplans.bot_status import BotState
 from coachplans.service import PlanService
+from coachplans.wiring import build_service
 
 AppFactory = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient, PlanService]]]
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from coachplans.domain.charts import ChartUpload
-from coachplans.domain.plans import Actor, Plan, Source
+from coachplans.domain.plans import Actor, Plan, PlanId, Source
 from coachplans.mock.charts import render_chart
 from coachplans.service import PlanService
 from coachplans.settings import Settings, load_settings
@@ -48,7 +48,7 @@ def post(
 
 
 def edit(service: PlanService, plan_id: int, text: str, author: str = "editor") -> Plan:
-    return service.edit_plan_by_id(plan_id, text, Actor(author), source=Source.API).plan
+    return service.edit_plan(PlanId(plan_id), text, Actor(author), source=Source.API).plan
 
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)

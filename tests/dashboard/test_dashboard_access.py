@@ -47,6 +47,7 @@ async def test_a_valid_token_becomes_a_strict_http_only_cookie(make_app: AppFact
     _, client, service = await make_app(require_read_token=True)
     plan = post(service, "d", "Secret plan $NVDA", charts=[chart(3)])
     sha = plan.charts[0].sha256
+    assert (await client.get(f"/dashboard/thumbs/v1/{sha}.webp")).status_code == 401
 
     response = await sign_in(client, TOKEN, f"/dashboard?date={DAY}")
 
@@ -82,6 +83,6 @@ async def test_a_cookie_with_a_wrong_token_opens_nothing(make_app: AppFactory) -
 
 
 def test_sign_in_only_returns_to_pages_of_this_site() -> None:
-    assert safe_next("/dashboard/coaches/d?cursor=x") == "/dashboard/coaches/d?cursor=x"
+    assert safe_next("/dashboard/coaches/d?older=x") == "/dashboard/coaches/d?older=x"
     for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "", None]:
         assert safe_next(hostile) == "/dashboard", hostile

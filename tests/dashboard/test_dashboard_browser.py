@@ -19,10 +19,11 @@ from dashboard_support import post as post_plan
 from playwright.sync_api import Browser, Page, expect
 
 from coachplans.api.app import create_app
+from coachplans.bot_status import BotState
 from coachplans.domain.plans import Plan
-from coachplans.runtime import BotState, build_service
 from coachplans.service import PlanService
 from coachplans.store.engine import make_engine
+from coachplans.wiring import build_service
 from db_support import truncate_tables
 from live_server import LiveServer
 

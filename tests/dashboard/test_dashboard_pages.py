@@ -14,7 +14,7 @@ from dashboard_support import AUTH, DAY, SCRIPT_TEXT, chart, edit, inline_code, 
 from coachplans.api.routes.compat import index_body
 from coachplans.dashboard.pages import PAGE_SIZE
 from coachplans.dashboard.render import CSP
-from coachplans.domain.plans import Actor, Source
+from coachplans.domain.plans import Actor, PlanId, Source
 from conftest import AppFactory
 
 pytestmark = pytest.mark.postgres
@@ -105,7 +105,8 @@ async def test_bad_input_gets_an_html_error_page(make_app: AppFactory) -> None:
         "/dashboard/plans/999": (404, "Plan 999 not found"),
         "/dashboard/plans/abc": (400, "Invalid plan id &#39;abc&#39;"),
         "/dashboard/tickers/%3Cb%3E": (400, "Invalid ticker &#39;&lt;b&gt;&#39;"),
-        "/dashboard/coaches/d?cursor=nonsense": (400, "Invalid cursor"),
+        "/dashboard/coaches/d?older=nonsense": (400, "Invalid page position &#39;nonsense&#39;"),
+        "/dashboard/tickers/NVDA?older=2024-13-01.5": (400, "Invalid page position"),
         "/dashboard/nowhere": (404, "There is no dashboard page at /dashboard/nowhere."),
         "/dashboard/plans/" + "9" * 40: (400, "expected a positive number"),
         "/dashboard?date=" + "x" * 300: (400, "Invalid date format"),
@@ -154,8 +155,11 @@ async def test_coach_page_lists_newest_first_in_pages(make_app: AppFactory) -> N
     shown = re.findall(r"Plan of (\d{4}-\d\d-\d\d)", first)
     assert shown == [day.isoformat() for day in days[:PAGE_SIZE]]
     assert "Another coach" not in first
-    older = re.search(r'href="(/dashboard/coaches/i\?cursor=[^"]+)">Older plans', first)
+    last_shown = service.get_plan("i", days[PAGE_SIZE - 1])
+    assert last_shown is not None
+    older = re.search(r'href="(/dashboard/coaches/i\?older=[^"]+)">Older plans', first)
     assert older, "a link to the older page"
+    assert older.group(1).endswith(f"?older={days[PAGE_SIZE - 1]}.{last_shown.id}")
     second = (await client.get(html.unescape(older.group(1)))).text
     assert re.findall(r"Plan of (\d{4}-\d\d-\d\d)", second) == [
         day.isoformat() for day in days[PAGE_SIZE:]
@@ -181,7 +185,7 @@ async def test_plan_page_marks_the_differences_between_revisions(make_app: AppFa
 async def test_deleted_plan_page_says_so(make_app: AppFactory) -> None:
     _, client, service = await make_app()
     plan = post(service, "d", "Gone soon $AMD")
-    service.delete_plan_by_id(plan.id, Actor("admin"), source=Source.API)
+    service.delete_plan(PlanId(plan.id), Actor("admin"), source=Source.API)
     page = (await client.get(f"/dashboard/plans/{plan.id}")).text
     assert "Deleted plan" in page and "Revision 2: deleted" in page and "Text unchanged." in page
     assert "Gone soon" not in card((await client.get(f"/dashboard?date={DAY}")).text, "d")

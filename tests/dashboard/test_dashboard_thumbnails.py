@@ -9,7 +9,8 @@ import pytest
 from dashboard_support import CHART_SIZE, chart, post
 from PIL import Image
 
-from coachplans.dashboard.thumbnails import BOX, ThumbnailCache, make_thumbnail
+from coachplans.dashboard.state import Dashboard
+from coachplans.dashboard.thumbnails import BOX, make_thumbnail
 from coachplans.errors import ValidationFailed
 from conftest import AppFactory
 
@@ -32,8 +33,8 @@ async def test_thumbnail_is_a_small_webp_made_once_and_cached_forever(
     image = Image.open(io.BytesIO(first.content))
     assert image.format == "WEBP"
     assert image.width == BOX[0] and image.height == round(BOX[0] * CHART_SIZE[1] / CHART_SIZE[0])
-    thumbs: ThumbnailCache = app.state.thumbnails
-    assert second.content == first.content and thumbs.builds == 1
+    dashboard: Dashboard = app.state.dashboard
+    assert second.content == first.content and dashboard.thumbnails.builds == 1
     again = await client.get(
         f"/dashboard/thumbs/v1/{sha}.webp", headers={"If-None-Match": first.headers["etag"]}
     )

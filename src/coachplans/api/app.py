@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from coachplans import __version__, dashboard
-from coachplans.api import docs, errors
+from coachplans.api import auth, docs, errors
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
@@ -77,7 +77,13 @@ def create_app(
     app.include_router(charts.router)
     app.include_router(v1.router)
     app.include_router(consensus.router)
-    dashboard.install(app)
+    access = dashboard.ReadAccess(
+        settings.api.require_read_token,
+        auth.may_read,
+        lambda token: auth.token_name(settings, token) is not None,
+        auth.READ_COOKIE,
+    )
+    dashboard.install(app, service, app.state.read_cache, access)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,

@@ -50,13 +50,14 @@ def require_writer(request: Request) -> str:
 async def require_reader(request: Request) -> None:
     """Reads are open unless the operator asked for tokens on reads too. ``async`` on purpose:
     a plain ``def`` dependency costs a worker-thread hop on every read."""
-    settings: Settings = request.app.state.settings
-    if settings.api.require_read_token and not has_read_cookie(request):
-        require_writer(request)
+    if not may_read(request):
+        require_writer(request)  # raises, saying whether the token is missing or wrong
 
 
-def has_read_cookie(request: Request) -> bool:
-    """True when the request carries the dashboard's cookie with a configured token."""
-    presented = request.cookies.get(READ_COOKIE)
+def may_read(request: Request) -> bool:
+    """Reads are open, or the request has a valid bearer token or dashboard cookie."""
     settings: Settings = request.app.state.settings
-    return bool(presented) and token_name(settings, presented or "") is not None
+    if not settings.api.require_read_token:
+        return True
+    presented = _bearer(request) or request.cookies.get(READ_COOKIE)
+    return presented is not None and token_name(settings, presented) is not None

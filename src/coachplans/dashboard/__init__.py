@@ -13,21 +13,20 @@ from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
 from coachplans.dashboard import routes
+from coachplans.dashboard.access import ReadAccess
 from coachplans.dashboard.pages import Pages
+from coachplans.dashboard.state import Dashboard, PageCache
 from coachplans.dashboard.thumbnails import ThumbnailCache
 from coachplans.service import PlanService
-from coachplans.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install(app: FastAPI) -> None:
-    """Mount the pages, their static files and thumbnails; ``GET /`` answers browsers with
+def install(app: FastAPI, service: PlanService, cache: PageCache, access: ReadAccess) -> None:
+    """Mount the pages, their static files and thumbnails. ``GET /`` answers a browser with
     today's page through ``app.state.html_index``."""
-    service: PlanService = app.state.service
-    settings: Settings = app.state.settings
-    app.state.dashboard_pages = Pages(service, settings.api.require_read_token)
-    app.state.thumbnails = ThumbnailCache(service.chart)
+    pages = Pages(service, access.required)
+    app.state.dashboard = Dashboard(pages, ThumbnailCache(service.chart), cache, access)
     app.state.html_index = routes.index_page
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
     app.include_router(routes.router)
@@ -40,4 +39,4 @@ async def favicon() -> FileResponse:
     return FileResponse(STATIC / "icon.svg", media_type="image/svg+xml", headers=headers)
 
 
-__all__ = ["install"]
+__all__ = ["ReadAccess", "install"]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from coachplans.api.cursor import encode_cursor
 from coachplans.dashboard.diff import Segment, diff_segments
+from coachplans.dashboard.paging import Position, position_text
 from coachplans.dashboard.presentation import (
     ConsensusView,
     PlanView,
@@ -25,8 +25,8 @@ from coachplans.dashboard.trading_days import next_trading_day, previous_trading
 from coachplans.domain.coaches import Coach
 from coachplans.domain.consensus import consensus_of
 from coachplans.domain.plans import Action, Plan, Revision, Source
+from coachplans.domain.queries import PlanQuery
 from coachplans.service import PlanService
-from coachplans.store.repository import PlanQuery
 
 PAGE_SIZE = 20
 ACTIONS = {
@@ -69,7 +69,7 @@ class RevisionView:
 @dataclass(frozen=True, slots=True)
 class Listing:
     plans: tuple[PlanView, ...]
-    next_cursor: str | None
+    older: str | None  # the position of the next (older) page, when there is one
 
 
 class Pages:
@@ -92,7 +92,7 @@ class Pages:
         return plan_view(plan, self.service.roster.find(plan.coach), self.service.tz)
 
     def date_page(self, day: date) -> bytes:
-        last_event = self.service.last_event_id()
+        last_event = self.service.outbox.last_id()
         plans = {plan.coach: plan for plan in self.service.plans_for_date(day)}
         cards = [
             Card(coach, self._view(plans[coach.key]) if coach.key in plans else None)
@@ -116,11 +116,11 @@ class Pages:
         plans = self.service.list_plans(query)
         page, more = plans[: query.limit - 1], len(plans) == query.limit
         last = page[-1] if more and page else None
-        cursor = encode_cursor(last.trade_date, last.id, ascending=False) if last else None
-        return Listing(tuple(self._view(plan) for plan in page), cursor)
+        older = position_text(last.trade_date, last.id) if last else None
+        return Listing(tuple(self._view(plan) for plan in page), older)
 
-    def coach_page(self, coach: Coach, after: tuple[date, int] | None, first: bool) -> bytes:
-        last_event = self.service.last_event_id()
+    def coach_page(self, coach: Coach, after: Position | None, first: bool) -> bytes:
+        last_event = self.service.outbox.last_id()
         query = PlanQuery(coaches=(coach.key,), after=after, limit=PAGE_SIZE + 1)
         listing = self._listing(query)
         return self._render(
@@ -128,15 +128,15 @@ class Pages:
         )
 
     def plan_page(self, plan_id: int) -> bytes:
-        last_event = self.service.last_event_id()
+        last_event = self.service.outbox.last_id()
         plan = self.service.get_plan_by_id(plan_id)
         revisions = revision_views(self.service.revisions(plan_id), self.service)
         view = self._view(plan)
         title = f"{view.coach_name}, {view.date}: revisions"
         return self._render("plan.html", title, last_event, plan=view, revisions=revisions[::-1])
 
-    def ticker_page(self, ticker: str, after: tuple[date, int] | None, first: bool) -> bytes:
-        last_event = self.service.last_event_id()
+    def ticker_page(self, ticker: str, after: Position | None, first: bool) -> bytes:
+        last_event = self.service.outbox.last_id()
         listing = self._listing(PlanQuery(ticker=ticker, after=after, limit=PAGE_SIZE + 1))
         consensus = None
         if listing.plans:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from coachplans.contract import chart_path
 from coachplans.dashboard.thumbnails import VERSION
 from coachplans.domain.charts import extension_for
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.domain.consensus import Consensus, level_text
 from coachplans.domain.plans import ChartRef, Plan
 from coachplans.domain.signals import Bias, Signal
-from coachplans.views import chart_path
 
 THUMBS_PREFIX = "/dashboard/thumbs"
 

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from starlette.responses import Response
 
-from coachplans.api.auth import require_reader
-from coachplans.api.cursor import MAX_ID, decode_cursor
-from coachplans.api.responses import ReadCache, if_none_match
+from coachplans.contract import etag_matches
 from coachplans.dashboard import access
-from coachplans.dashboard.pages import Pages
+from coachplans.dashboard.paging import Position, parse_position, plan_number
 from coachplans.dashboard.render import (
     PAGE_CACHE_CONTROL,
     SECURITY_HEADERS,
     html_response,
     render,
 )
-from coachplans.dashboard.thumbnails import CONTENT_TYPE, VERSION, ThumbnailCache
+from coachplans.dashboard.state import dashboard_of
+from coachplans.dashboard.thumbnails import CONTENT_TYPE, VERSION
 from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import NotFound, StorageUnavailable, ValidationFailed
 
@@ -33,14 +31,9 @@ _TICKER = re.compile(r"^\$?[A-Za-z0-9./=^-]{1,15}$")
 Build = Callable[[], bytes]
 Prepared = tuple[str, Build]  # the page's read-cache key and how to build it
 
-# No length limits in the signatures: FastAPI would answer them in JSON; the checks in each
-# page's ``prepare`` answer with an HTML page instead.
-MAX_ID_DIGITS = len(str(MAX_ID))
 
-
-def _pages(request: Request) -> Pages:
-    pages: Pages = request.app.state.dashboard_pages
-    return pages
+def if_none_match(request: Request, etag: str) -> bool:
+    return etag_matches(request.headers.get("if-none-match"), etag)
 
 
 def error_page(status: int, message: str) -> Response:
@@ -56,7 +49,7 @@ def error_page(status: int, message: str) -> Response:
 async def cached_page(request: Request, key: str, build: Build) -> Response:
     """A page from the API's read cache (dropped by the same writes as the JSON reads), or
     built in a worker thread and remembered."""
-    cache: ReadCache = request.app.state.read_cache
+    cache = dashboard_of(request).cache
     cache_key = (PAGE_KEY + key, b"", b"", "")
     entry = cache.lookup(cache_key)
     if entry is None:
@@ -70,7 +63,7 @@ async def cached_page(request: Request, key: str, build: Build) -> Response:
 async def page(request: Request, prepare: Callable[[], Prepared]) -> Response:
     """Token check, then ``prepare`` (checks the input, raising for bad input, and names the
     page's cache key and builder), then the cached page; errors become HTML pages."""
-    if (denied := await access.gate(request)) is not None:
+    if (denied := access.gate(dashboard_of(request).access, request)) is not None:
         return denied
     try:
         key, build = prepare()
@@ -83,12 +76,12 @@ async def page(request: Request, prepare: Callable[[], Prepared]) -> Response:
         return error_page(503, "The database is unavailable; try again in a moment.")
 
 
-def _after(cursor: str | None) -> tuple[date, int] | None:
-    return decode_cursor(cursor, ascending=False) if cursor else None
+def _after(older: str | None) -> Position | None:
+    return parse_position(older) if older else None
 
 
 async def date_page(request: Request, raw_date: str | None) -> Response:
-    pages = _pages(request)
+    pages = dashboard_of(request).pages
 
     def prepare() -> Prepared:
         day = pages.service.resolve_date(raw_date)
@@ -108,27 +101,26 @@ async def dashboard(request: Request, date: str | None = None) -> Response:
 
 
 @router.get("/coaches/{coach}")
-async def coach(request: Request, coach: str, cursor: str | None = None) -> Response:
-    pages = _pages(request)
+async def coach(request: Request, coach: str, older: str | None = None) -> Response:
+    pages = dashboard_of(request).pages
 
     def prepare() -> Prepared:
-        found, after = pages.service.resolve_coach(coach), _after(cursor)
+        found, after = pages.service.resolve_coach(coach), _after(older)
         build = lambda: pages.coach_page(found, after, first=after is None)  # noqa: E731
-        return f"coach:{found.key}:{cursor or ''}", build
+        return f"coach:{found.key}:{older or ''}", build
 
     return await page(request, prepare)
 
 
 @router.get("/plans/{plan_id}")
 async def plan(request: Request, plan_id: str) -> Response:
-    pages = _pages(request)
+    pages = dashboard_of(request).pages
 
     def prepare() -> Prepared:
-        digits = plan_id.isascii() and plan_id.isdigit() and len(plan_id) <= MAX_ID_DIGITS
-        if not digits or not 1 <= int(plan_id) <= MAX_ID:
+        number = plan_number(plan_id)
+        if number is None:
             shown = plan_id[:20]
             raise ValidationFailed(f"Invalid plan id '{shown}': expected a positive number")
-        number = int(plan_id)
         return f"plan:{number}", lambda: pages.plan_page(number)
 
     return await page(request, prepare)
@@ -144,38 +136,37 @@ def ticker_symbol(raw: str) -> str:
 
 
 @router.get("/tickers/{ticker}")
-async def ticker(request: Request, ticker: str, cursor: str | None = None) -> Response:
-    pages = _pages(request)
+async def ticker(request: Request, ticker: str, older: str | None = None) -> Response:
+    pages = dashboard_of(request).pages
 
     def prepare() -> Prepared:
-        symbol, after = ticker_symbol(ticker), _after(cursor)
+        symbol, after = ticker_symbol(ticker), _after(older)
         build = lambda: pages.ticker_page(symbol, after, first=after is None)  # noqa: E731
-        return f"ticker:{symbol}:{cursor or ''}", build
+        return f"ticker:{symbol}:{older or ''}", build
 
     return await page(request, prepare)
 
 
 @router.get("/login")
-async def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
-    return access.login_page(request, next or access.HOME)
+async def login_form(next: Annotated[str | None, Query()] = None) -> Response:
+    return access.login_page(next or access.HOME)
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    return await access.sign_in(request)
+    return await access.sign_in(dashboard_of(request).access, request)
 
 
 @router.post("/logout")
-async def logout() -> Response:
-    return access.sign_out()
+async def logout(request: Request) -> Response:
+    return access.sign_out(dashboard_of(request).access)
 
 
-@router.get(
-    f"/thumbs/{VERSION}/{{name}}",
-    dependencies=[Depends(require_reader)],
-    response_class=Response,
-)
+@router.get(f"/thumbs/{VERSION}/{{name}}", response_class=Response)
 async def thumbnail(request: Request, name: Annotated[str, Path(max_length=80)]) -> Response:
+    dashboard = dashboard_of(request)
+    if not dashboard.access.may_read(request):
+        raise HTTPException(401, "A read token is required", headers={"WWW-Authenticate": "Bearer"})
     sha, _, ext = name.partition(".")
     if not _SHA.match(sha) or ext != "webp":
         raise HTTPException(400, f"Invalid thumbnail '{name[:80]}': expected <sha256>.webp")
@@ -183,8 +174,7 @@ async def thumbnail(request: Request, name: Annotated[str, Path(max_length=80)])
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
     if if_none_match(request, etag):
         return Response(status_code=304, headers=headers)
-    thumbs: ThumbnailCache = request.app.state.thumbnails
-    data = await thumbs.get(sha)
+    data = await dashboard.thumbnails.get(sha)
     return Response(data, media_type=CONTENT_TYPE, headers=headers)
 
 
