@@ -217,6 +217,23 @@ def test_live_updates_show_new_edited_and_deleted_plans(pages: Pages, site: Site
     pages.shoot(page, "date-after-live-updates")
 
 
+def test_live_update_of_a_write_made_by_another_process(pages: Pages, site: Site) -> None:
+    """Another API process (its own service over the same database) writes: the page learns
+    of it from the outbox poll and refetches until its read cache has caught up."""
+    page = pages.open()
+    page.goto("/dashboard/coaches/s")
+    expect(page.locator("article.card")).to_have_count(1)
+    other = build_service(dashboard_settings(site.db_url))
+    try:
+        post_plan(other, "s", "From another process: $IWM above 226", day=DAY.replace(day=13))
+    finally:
+        other.repo.engine.dispose()
+    expect(page.locator("article.card")).to_have_count(2, timeout=LIVE_WAIT_MS)
+    expect(page.locator("article.card .plan-text").first).to_have_text(
+        "From another process: $IWM above 226"
+    )
+
+
 def test_pages_read_completely_without_javascript(pages: Pages, site: Site) -> None:
     page = pages.open(java_script_enabled=False)
     page.goto(f"/dashboard?date={DAY}")
