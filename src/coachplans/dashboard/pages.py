@@ -139,7 +139,7 @@ class Pages:
         last_event = self.service.outbox.last_id()
         listing = self._listing(PlanQuery(ticker=ticker, after=after, limit=PAGE_SIZE + 1))
         consensus = None
-        if listing.plans:
+        if first and listing.plans:  # on the latest date that names it
             consensus = self._consensus(ticker, date.fromisoformat(listing.plans[0].date))
         return self._render(
             "ticker.html",
