@@ -109,10 +109,10 @@ def load_images(page: Page) -> list[dict[str, int]]:
     """Scroll every chart thumbnail into view (they load lazily) and wait for them."""
     images = page.locator(".charts img")
     for index in range(images.count()):
-        images.nth(index).scroll_into_view_if_needed()
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.charts img')).every(i => i.complete)"
-    )
+        image = images.nth(index)
+        image.scroll_into_view_if_needed()
+        # a property check, not wait_for_function: that evaluates a string, which the CSP forbids
+        expect(image).to_have_js_property("complete", True)
     sizes: list[dict[str, int]] = images.evaluate_all(
         "images => images.map(i => ({width: i.naturalWidth, height: i.naturalHeight}))"
     )
