@@ -19,7 +19,7 @@ from coachplans.service import PlanService
 from coachplans.store.engine import make_engine
 from coachplans.store.migrate import upgrade
 from coachplans.store.repository import Repository
-from coachplans.store.tables import Base
+from db_support import truncate_tables
 
 PG_ADMIN_URL = os.environ.get(
     "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -61,12 +61,6 @@ def pg_database() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate(engine: Engine) -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated, empty database URL; each test gets a clean one."""
@@ -78,7 +72,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("pg_database")
     engine = make_engine(url)
-    _truncate(engine)
+    truncate_tables(engine)
     engine.dispose()
     return url
 

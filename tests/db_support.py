@@ -8,14 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from coachplans.service import PlanService
+from coachplans.store.tables import Base
 
 PG_ADMIN_URL = os.environ.get(
     "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+def truncate_tables(engine: Engine) -> None:
+    """Empty every table of a PostgreSQL test database (ids start again at 1)."""
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @contextmanager

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from coachplans import __version__
-from coachplans.api import docs, errors
+from coachplans import __version__, dashboard
+from coachplans.api import auth, docs, errors
 from coachplans.api.auth import require_reader
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
@@ -75,12 +75,20 @@ def create_app(
     service.subscribe(app.state.read_cache.invalidate)
     errors.install(app)
     app.include_router(ops.router)
+    app.include_router(compat.index_router)
     app.include_router(compat.router)
     app.include_router(charts.router)
     app.include_router(v1.router)
     app.include_router(consensus.router)
     mcp_endpoint = McpEndpoint(app, settings, authorize=require_reader)
     app.router.routes.append(mcp_endpoint.route())
+    access = dashboard.ReadAccess(
+        settings.api.require_read_token,
+        auth.may_read,
+        lambda token: auth.token_name(settings, token) is not None,
+        auth.READ_COOKIE,
+    )
+    dashboard.install(app, service, app.state.read_cache, access)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,

@@ -9,6 +9,9 @@ from fastapi import HTTPException, Request
 from coachplans.settings import Settings
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# The dashboard keeps a read token in this cookie (HttpOnly, SameSite=Strict); it is accepted
+# for reads only, never for writes.
+READ_COOKIE = "coachplans_read"
 
 
 def _bearer(request: Request) -> str | None:
@@ -47,6 +50,14 @@ def require_writer(request: Request) -> str:
 async def require_reader(request: Request) -> None:
     """Reads are open unless the operator asked for tokens on reads too. ``async`` on purpose:
     a plain ``def`` dependency costs a worker-thread hop on every read."""
+    if not may_read(request):
+        require_writer(request)  # raises, saying whether the token is missing or wrong
+
+
+def may_read(request: Request) -> bool:
+    """Reads are open, or the request has a valid bearer token or dashboard cookie."""
     settings: Settings = request.app.state.settings
-    if settings.api.require_read_token:
-        require_writer(request)
+    if not settings.api.require_read_token:
+        return True
+    presented = _bearer(request) or request.cookies.get(READ_COOKIE)
+    return presented is not None and token_name(settings, presented) is not None

@@ -67,9 +67,11 @@ class EventHub:
         waits = [asyncio.ensure_future(waiter.wait())]
         if self._closing is not None:
             waits.append(asyncio.ensure_future(self._closing.wait()))
-        done, pending = await asyncio.wait(
-            waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-        )
-        for task in pending:
-            task.cancel()
+        try:
+            done, _ = await asyncio.wait(
+                waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:  # also when the subscriber went away (a closed tab): no task left pending
+            for task in waits:
+                task.cancel()
         return not done

@@ -21,6 +21,8 @@ from coachplans.compat_json import history_to_compat, no_plan
 from coachplans.domain.queries import PlanQuery
 
 router = APIRouter(tags=["compatibility"], dependencies=[Depends(require_reader)])
+# GET / checks the token itself: a browser is answered by the dashboard, which asks for one.
+index_router = APIRouter(tags=["compatibility"])
 
 CoachParam = Annotated[
     str | None, Query(description="Coach: d, D, coach_d ... (see /api/v1/coaches)")
@@ -45,9 +47,30 @@ def index_body() -> dict[str, Any]:
     }
 
 
-@router.get("/", summary="Service index", include_in_schema=True)
+def wants_html(accept: str) -> bool:
+    """A browser's Accept (text/html named, preferred to JSON); ``*/*`` alone means JSON."""
+    weights: dict[str, float] = {}
+    for item in accept.lower().split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        q = next((p[2:] for p in params if p.startswith("q=")), "1")
+        try:
+            weights[kind] = float(q)
+        except ValueError:
+            weights[kind] = 0.0
+    html = weights.get("text/html", 0.0)
+    return html > 0 and html >= weights.get("application/json", 0.0)
+
+
+@index_router.get("/", summary="Service index (a browser asking for HTML gets the dashboard)")
 async def index(request: Request) -> Response:
-    return json_response(index_body())
+    html_index = getattr(request.app.state, "html_index", None)
+    if html_index is not None and wants_html(request.headers.get("accept", "")):
+        response: Response = await html_index(request)
+    else:
+        await require_reader(request)
+        response = json_response(index_body())
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @router.get("/api/coach-plans/all", summary="All live plans of one date, keyed coach_<x>")
