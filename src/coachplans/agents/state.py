@@ -48,7 +48,9 @@ def coach_state_fields(coaches: Iterable[str] = ROSTER) -> dict[str, Any]:
 
 
 class CoachPlansState(TypedDict, total=False):
-    """The coach keys of the default roster (d, i, s, n), to mix into a state schema."""
+    """The coach keys of the default roster (d, i, s, n), to mix into a state schema. A
+    ``typing_extensions`` TypedDict, like LangGraph's ``MessagesState`` (and so TradingAgents'
+    ``AgentState``); to extend a ``typing.TypedDict``, use ``extend_state``."""
 
     coach_d_plan: str
     coach_d_charts: list[str]
