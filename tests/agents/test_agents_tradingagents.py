@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
+from langgraph.graph import START, StateGraph
 from tradingagents_support import (
     DECIDERS,
     IDENTITY,
@@ -21,12 +22,15 @@ from tradingagents_support import (
     require_tradingagents,
 )
 
+from coachplans.agents.tradingagents import (
+    COACH_NODE,
+    add_coach_plans_node,
+    with_coach_plans,
+)
 from coachplans.client import CoachPlansClient, EnhancedWebhookClient
 from process_support import ServerProcess, clean_env
 
 require_tradingagents()
-
-from coachplans.agents.tradingagents import COACH_NODE, with_coach_plans  # noqa: E402
 
 pytestmark = pytest.mark.slow
 TOKEN = "ta-test-token"
@@ -188,6 +192,20 @@ def test_the_coach_node_comes_first(nvda: Run) -> None:
     assert ("__start__", COACH_NODE) in edges
     assert (COACH_NODE, "Market Analyst") in edges
     assert ("__start__", "Market Analyst") not in edges
+
+
+def test_a_graph_without_one_entry_edge_is_refused() -> None:
+    class State(TypedDict):
+        company_of_interest: str
+        trade_date: str
+
+    workflow: StateGraph[Any] = StateGraph(State)
+    for name in ("a", "b"):
+        workflow.add_node(name, lambda state: {})
+        workflow.add_edge(START, name)
+    with pytest.raises(ValueError, match=r"one edge from START, found \['a', 'b'\]"):
+        add_coach_plans_node(workflow)
+    assert COACH_NODE not in workflow.nodes
 
 
 def test_wiring_twice_is_refused(nvda: Run) -> None:

@@ -43,6 +43,7 @@ from coachplans.agents.reports import clean_ticker, coach_report, consensus_for,
 from coachplans.agents.state import ROSTER, extend_state
 from coachplans.client import EnhancedWebhookClient
 
+log = logging.getLogger("coachplans.agents")
 COACH_NODE = "Coach Plans"
 REPORTS_DIR = "0_coach_plans"
 Graph = TypeVar("Graph")
@@ -84,6 +85,12 @@ def create_coach_plans_node(
         reports = {f"{plan.coach}_report": coach_report(plan, ticker) for plan in plans}
         found = {f"{plan.coach}_found": plan.found for plan in plans}
         consensus = consensus_for(plans, clean_ticker(ticker), date)
+        log.info(
+            "coach plans for %s on %s: %d found, %d without a plan, %d failed",
+            ticker, date, sum(p.found for p in plans),
+            sum(not p.found and p.error is None for p in plans),
+            sum(p.error is not None for p in plans),
+        )  # fmt: skip
         text = coaches_text(reports.values(), consensus, ticker, date)
         return {
             **reports,
