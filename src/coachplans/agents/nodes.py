@@ -13,14 +13,14 @@ from coachplans.agents.dates import trade_date_text
 from coachplans.agents.reports import CoachPlan, coach_report, from_answer, wire
 from coachplans.agents.state import ROSTER, missing_keys
 from coachplans.client import EnhancedWebhookClient
+from coachplans.client.compat_core import NO_PLAN_PREFIX
 from coachplans.contract import coach_key
 
 Node = Callable[[dict[str, Any]], dict[str, Any]]
 READS = ("company_of_interest", "trade_date")
 # The compatibility contract's fixed answers (SPEC §6.1), matched whole; read only when the
 # state has no ``coach_<x>_found`` to say whether the text is a plan.
-_NO_PLAN = "No plan available for {key} on "
-_FETCH_FAILED = "Error fetching plan for coach "
+_FETCH_FAILED = "Error fetching plan for coach "  # plan_fallback's text
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -38,7 +38,7 @@ class LazyClient:
 
 def _contract_answer(key: str, text: str) -> dict[str, Any] | None:
     """The server's "no plan" sentence or the client's failure text, as the answer they are."""
-    prefix = _NO_PLAN.format(key=key)
+    prefix = f"{NO_PLAN_PREFIX}{key} on "
     if text.startswith(prefix) and _DAY.fullmatch(text.removeprefix(prefix)):
         return {"plan": text, "found": False}
     if text.startswith(_FETCH_FAILED + key.removeprefix("coach_") + ": "):

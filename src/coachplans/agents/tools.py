@@ -20,7 +20,7 @@ from coachplans.agents.reports import (
 )
 from coachplans.agents.state import ROSTER
 from coachplans.client import EnhancedWebhookClient
-from coachplans.client.compat_core import plan_fallback
+from coachplans.client.compat_core import NO_PLAN_PREFIX, plan_fallback
 from coachplans.contract import coach_key
 
 
@@ -39,7 +39,7 @@ def flat_plan_state(
         key = wire(coach)
         body = answer.get(key) if failure is None else plan_fallback(coach_key(coach), failure)
         if not isinstance(body, dict):
-            body = {"plan": f"No plan available for {key} on {day}", "charts": [], "found": False}
+            body = {"plan": f"{NO_PLAN_PREFIX}{key} on {day}", "charts": [], "found": False}
         state[f"{key}_plan"] = str(body.get("plan", ""))
         state[f"{key}_charts"] = list(body.get("charts") or [])
         state[f"{key}_found"] = from_answer(coach, day, body).found
