@@ -61,7 +61,8 @@ def intro(ticker: str, date: str) -> str:
 
 def coaches_text(reports: Iterable[str], consensus: str, ticker: str, date: str) -> str:
     """The block every agent reads: one report per coach, then the consensus."""
-    return "\n\n".join([intro(clean_ticker(ticker), date), *reports, consensus])
+    parts = [intro(clean_ticker(ticker), date), *reports, consensus]
+    return "\n\n".join(parts) + "\nEnd of the coach plans."
 
 
 def _instrument_context(state: Mapping[str, Any]) -> str:
