@@ -4,6 +4,7 @@ model, and every deciding agent's prompt must carry them. Two runs, shared by th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,8 +28,8 @@ from coachplans.agents.tradingagents import (
     add_coach_plans_node,
     with_coach_plans,
 )
-from coachplans.client import CoachPlansClient, EnhancedWebhookClient
-from process_support import ServerProcess, clean_env
+from coachplans.client import CoachPlansClient, EnhancedWebhookClient, RetryPolicy
+from process_support import ServerProcess, clean_env, free_port
 
 require_tradingagents()
 
@@ -108,6 +109,10 @@ def propagate(
     start, before = len(model.calls), _sent(client)
     final, decision = graph.propagate(ticker, day)
     return Run(graph, final, decision, model.prompts(start), _sent(client) - before)
+
+
+def no_retries() -> RetryPolicy:
+    return RetryPolicy(max_retries=0)
 
 
 def _sent(client: EnhancedWebhookClient) -> int:
@@ -226,6 +231,32 @@ def test_aliases_and_a_datetime_reach_every_deciding_agent(btc: Run) -> None:
         assert "Plan from coach_n for 2024-05-13 does not name BTC-USD" in prompt
     assert btc.final["trade_date"] == str(BTC_DAY)
     assert btc.requests == 1
+
+
+# --- coachplans unreachable: the agents are told, the run goes on ---
+
+
+def test_an_unreachable_server_is_stated_and_the_run_goes_on(
+    offline: NetworkGuard,
+    model: RecordingChatModel,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tradingagents.graph.trading_graph import TradingAgentsGraph
+
+    down = EnhancedWebhookClient(f"http://127.0.0.1:{free_port()}", retry=no_retries())
+    built = TradingAgentsGraph(selected_analysts=("market",), config=offline_config(tmp_path))
+    graph = with_coach_plans(built, down, coaches=("d", "coach_s"))
+    with caplog.at_level(logging.WARNING, logger="coachplans.agents"):
+        done = propagate(graph, model, down, "NVDA", DAY)
+    for agent in DECIDERS:
+        (prompt,) = done.prompts[agent]
+        assert f"The plan from coach_d for {DAY} could not be fetched (" in prompt
+        assert f"The plan from coach_s for {DAY} could not be fetched (" in prompt
+        assert f"No coach plan for {DAY}; there is no consensus, do not invent one." in prompt
+    assert done.decision == "Underweight"
+    assert "coach_i_report" not in done.final  # the roster given: d and s
+    assert f"coach plans for NVDA on {DAY} could not be fetched for coach_d, coach_s" in caplog.text
 
 
 def test_nothing_reached_the_network(btc: Run, offline: NetworkGuard) -> None:

@@ -39,7 +39,7 @@ from langgraph.graph import START, StateGraph
 from coachplans.agents.dates import trade_date_text
 from coachplans.agents.fetch import fetch_plans
 from coachplans.agents.nodes import LazyClient
-from coachplans.agents.reports import clean_ticker, coach_report, consensus_for, wire
+from coachplans.agents.reports import CoachPlan, clean_ticker, coach_report, consensus_for, wire
 from coachplans.agents.state import ROSTER, extend_state
 from coachplans.client import EnhancedWebhookClient
 
@@ -72,6 +72,20 @@ def _instrument_context(state: Mapping[str, Any]) -> str:
     return str(utils.get_instrument_context_from_state(state))
 
 
+def _log_found(ticker: str, date: str, plans: list[CoachPlan]) -> None:
+    """One line per run; a warning when the server could not be asked (the agents are told)."""
+    failed = [plan for plan in plans if plan.error is not None]
+    if failed:
+        coaches = ", ".join(plan.coach for plan in failed)
+        log.warning(
+            "coach plans for %s on %s could not be fetched for %s (%s); the agents are told so",
+            ticker, date, coaches, failed[0].error,
+        )  # fmt: skip
+        return
+    found = sum(plan.found for plan in plans)
+    log.info("coach plans for %s on %s: %d of %d coaches have one", ticker, date, found, len(plans))
+
+
 def create_coach_plans_node(
     coaches: Iterable[str] = ROSTER, client: EnhancedWebhookClient | None = None
 ) -> Node:
@@ -86,12 +100,7 @@ def create_coach_plans_node(
         reports = {f"{plan.coach}_report": coach_report(plan, ticker) for plan in plans}
         found = {f"{plan.coach}_found": plan.found for plan in plans}
         consensus = consensus_for(plans, clean_ticker(ticker), date)
-        log.info(
-            "coach plans for %s on %s: %d found, %d without a plan, %d failed",
-            ticker, date, sum(p.found for p in plans),
-            sum(not p.found and p.error is None for p in plans),
-            sum(p.error is not None for p in plans),
-        )  # fmt: skip
+        _log_found(ticker, date, plans)
         text = coaches_text(reports.values(), consensus, ticker, date)
         return {
             **reports,
