@@ -145,7 +145,7 @@ def test_a_deciding_agents_prompt_carries_the_coach_plans(nvda: Run, agent: str)
     (prompt,) = nvda.prompts[agent]
     assert f"Coach plans for NVDA on {DAY}: the daily plans of human trading coaches" in prompt
     assert f"Plan from coach_d for {DAY}, lines about NVDA:\n- {BRACES_LINE}\n" in prompt
-    assert "Parsed for NVDA: bias bullish; levels entry 945, target 960, stop 938." in prompt
+    assert "Parsed for NVDA: bias bullish; levels entry 945, target 960, stop 938" in prompt
     assert f"No plan from coach_i for {DAY}; do not invent one." in prompt
     assert f"Plan from coach_s for {DAY} does not name NVDA: coach_s gives no view" in prompt
     assert "- NVDA bearish into the print, resistance 960-965" in prompt

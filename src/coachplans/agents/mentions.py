@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from coachplans.domain.signal_parser import NOT_TICKERS, parse_signals
-from coachplans.domain.tickers import canonical_ticker
+from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.tickers import canonical_ticker, ticker_in_word
 
 # A symbol as written: an optional $ / ^ marker, then letters with -, /, . or = parts.
 _SYMBOL = re.compile(
@@ -21,24 +21,18 @@ def _spellings(mark: str, body: str) -> list[str]:
     return [mark + body, *(mark + part for part in parts if part)]
 
 
-def _counts(mark: str, spelling: str) -> bool:
-    """A bare word counts only in capitals and when it is not a common word (``I``, ``CEO``)."""
-    if mark:
-        return True
-    return spelling.isupper() and spelling not in NOT_TICKERS
-
-
 def names_ticker(line: str, ticker: str) -> bool:
-    """Whether ``line`` names ``ticker`` in any of its spellings."""
+    """Whether ``line`` names ``ticker`` in any of its spellings; a word counts by the
+    domain's rule (``ticker_in_word``: ``$`` marks a ticker, common words like ``I`` or
+    ``CEO`` are not one)."""
     wanted = canonical_ticker(ticker)
     if any(canonical_ticker(signal.ticker) == wanted for signal in parse_signals(line)):
         return True
-    for match in _SYMBOL.finditer(line):
-        mark, body = match["mark"], match["body"]
-        for spelling in _spellings(mark, body):
-            if _counts(mark, spelling.lstrip("$/^")) and canonical_ticker(spelling) == wanted:
-                return True
-    return False
+    return any(
+        ticker_in_word(spelling) == wanted
+        for match in _SYMBOL.finditer(line)
+        for spelling in _spellings(match["mark"], match["body"])
+    )
 
 
 def names_any_ticker(line: str) -> bool:
