@@ -227,6 +227,8 @@ def test_aliases_and_a_datetime_reach_every_deciding_agent(btc: Run) -> None:
         assert "Coach plans for BTC-USD on 2024-05-13" in prompt
         assert "- $BTC long above 62000, target 65000, stop 60500" in prompt
         assert "- BTCUSD short below 61000 if the weekend gap fills" in prompt
+        assert "Parsed for BTC-USD: bias bearish; levels entry 61000" in prompt
+        assert "Bullish (1): coach_d" in prompt and "Bearish (1): coach_i" in prompt
         assert "No plan from coach_s for 2024-05-13; do not invent one." in prompt
         assert "Plan from coach_n for 2024-05-13 does not name BTC-USD" in prompt
     assert btc.final["trade_date"] == str(BTC_DAY)
