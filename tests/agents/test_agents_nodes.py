@@ -7,6 +7,7 @@ import httpx
 from agents_support import (
     NO_PLAN_DAY,
     TRADING_DAY,
+    CoachState,
     analyst_graph,
     offline_client,
     scripted_client,
@@ -36,6 +37,7 @@ def test_a_node_reports_the_lines_about_the_ticker_from_state() -> None:
     assert report == (
         f"Plan from coach_d for {TRADING_DAY}, lines about NVDA:\n"
         "- $NVDA long above 945, PT 960, SL 938\n"
+        "Parsed for NVDA: bias bullish; levels entry 945, target 960, stop 938.\n"
         "Charts (1): https://x.test/c.png"
     )
 
@@ -45,7 +47,9 @@ def test_a_node_fetches_the_plan_through_the_client() -> None:
     node = create_coach_node("coach_d", client)
     text = client.fetch_coach_plan("d", TRADING_DAY)["plan"]
     report = node({"company_of_interest": "ZZZZ", "trade_date": TRADING_DAY})["coach_d_report"]
-    assert report.startswith(f"Plan from coach_d for {TRADING_DAY} does not mention ZZZZ.")
+    assert report.startswith(
+        f"Plan from coach_d for {TRADING_DAY} does not name ZZZZ: coach_d gives no view on ZZZZ;"
+    )
     assert text.strip() in report
 
 
@@ -97,7 +101,7 @@ def test_one_node_per_roster_coach() -> None:
 
 
 def test_add_coach_nodes_returns_the_node_names() -> None:
-    graph: StateGraph = StateGraph(dict)  # type: ignore[type-arg]
+    graph = StateGraph(CoachState)
     names = add_coach_nodes(graph, ("d", "I"), offline_client())
     assert names == ["coach_d_analyst", "coach_i_analyst"]
     assert set(names) <= set(graph.nodes)

@@ -29,7 +29,7 @@ def test_the_tool_says_there_is_no_plan() -> None:
         f"Coach plans on NVDA for {NO_PLAN_DAY}\n\n"
         f"No plan from coach_d for {NO_PLAN_DAY}; do not invent one.\n\n"
         f"No plan from coach_s for {NO_PLAN_DAY}; do not invent one.\n\n"
-        f"No coach plan for {NO_PLAN_DAY}; do not invent one."
+        f"No coach plan for {NO_PLAN_DAY}; there is no consensus, do not invent one."
     )
 
 

@@ -1,5 +1,6 @@
-"""Plain-text reports of coach plans for an LLM: what a coach says about a ticker, and the
-explicit "no plan" answers. Pure functions over the client's plan dicts; no LangChain.
+"""Plain-text reports of coach plans for an LLM: what a coach says about a ticker (its lines,
+the bias and levels parsed from them), and the explicit "no plan" and "does not name the
+ticker" answers. Pure functions over the client's plan dicts; no LangChain.
 
 "No plan" is a state, read from the answer's ``found`` flag or ``error`` key, never from the
 wording of the plan text.
@@ -7,12 +8,14 @@ wording of the plan text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from coachplans.agents.mentions import ticker_lines
 from coachplans.contract import wire_key
+from coachplans.domain.consensus import coach_view, consensus_report, level_text
+from coachplans.domain.signal_parser import parse_signals
 
 
 def wire(coach: str) -> str:
@@ -21,7 +24,7 @@ def wire(coach: str) -> str:
 
 
 def clean_ticker(ticker: str) -> str:
-    """``$nvda `` -> ``NVDA``."""
+    """``$nvda `` -> ``NVDA`` (as the caller spelt it otherwise: ``GC=F`` stays ``GC=F``)."""
     return ticker.strip().lstrip("$").upper()
 
 
@@ -54,12 +57,6 @@ def _charts(value: Any) -> tuple[str, ...]:
     return tuple(str(url) for url in value) if isinstance(value, list | tuple) else ()
 
 
-def ticker_lines(text: str, ticker: str) -> list[str]:
-    """The lines of ``text`` naming ``ticker`` (``NVDA`` or ``$NVDA``, as a whole word)."""
-    pattern = re.compile(rf"(?<![A-Za-z0-9$])\$?{re.escape(clean_ticker(ticker))}(?![A-Za-z0-9])")
-    return [line.strip() for line in text.splitlines() if pattern.search(line)]
-
-
 def no_plan_sentence(plan: CoachPlan) -> str:
     if plan.error is not None:
         return (
@@ -67,6 +64,15 @@ def no_plan_sentence(plan: CoachPlan) -> str:
             "no plan is known, do not invent one."
         )
     return f"No plan from {plan.coach} for {plan.date}; do not invent one."
+
+
+def parsed_line(coach: str, text: str, ticker: str) -> str:
+    """``Parsed for NVDA: bias bullish; levels entry 945, target 960, stop 938.``"""
+    view = coach_view(coach, parse_signals(text), ticker)
+    if view is None:
+        return f"Parsed for {clean_ticker(ticker)}: no bias or levels could be read."
+    levels = ", ".join(level_text(level) for level in view.levels) or "none"
+    return f"Parsed for {clean_ticker(ticker)}: bias {view.bias.value}; levels {levels}."
 
 
 def coach_report(plan: CoachPlan, ticker: str) -> str:
@@ -77,11 +83,25 @@ def coach_report(plan: CoachPlan, ticker: str) -> str:
     head = f"Plan from {plan.coach} for {plan.date}"
     lines = ticker_lines(plan.text, symbol)
     if lines:
-        body = f"{head}, lines about {symbol}:\n" + "\n".join(f"- {line}" for line in lines)
+        quoted = "\n".join(f"- {line}" for line in lines)
+        body = f"{head}, lines about {symbol}:\n{quoted}\n" + parsed_line(
+            plan.coach, "\n".join(lines), symbol
+        )
     else:
-        body = f"{head} does not mention {symbol}. Full plan for context:\n{plan.text.strip()}"
+        body = (
+            f"{head} does not name {symbol}: {plan.coach} gives no view on {symbol}; "
+            f"do not attribute one. Full plan for context:\n{plan.text.strip()}"
+        )
     return body + _charts_line(plan.charts)
 
 
 def _charts_line(charts: tuple[str, ...]) -> str:
     return f"\nCharts ({len(charts)}): " + ", ".join(charts) if charts else ""
+
+
+def consensus_for(plans: list[CoachPlan], ticker: str, date: str) -> str:
+    """The cross-coach consensus on ``ticker`` over the plans found, or that there is none."""
+    texts = {plan.coach: plan.text for plan in plans if plan.text is not None}
+    if not texts:
+        return f"No coach plan for {date}; there is no consensus, do not invent one."
+    return consensus_report(texts, ticker)

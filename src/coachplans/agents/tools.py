@@ -9,33 +9,40 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, tool
 
-from coachplans.agents.consensus import consensus_report
-from coachplans.agents.nodes import ROSTER
-from coachplans.agents.reports import CoachPlan, clean_ticker, coach_report, from_answer, wire
+from coachplans.agents.dates import trade_date_text
+from coachplans.agents.fetch import failure_of, fetch_plans
+from coachplans.agents.reports import (
+    clean_ticker,
+    coach_report,
+    consensus_for,
+    from_answer,
+    wire,
+)
+from coachplans.agents.state import ROSTER
 from coachplans.client import EnhancedWebhookClient
-
-
-def fetch_plans(
-    client: EnhancedWebhookClient, date: str, coaches: Iterable[str]
-) -> list[CoachPlan]:
-    """Each coach's plan, no plan or failure for ``date`` (one request, then cache hits)."""
-    client.fetch_all_coach_plans(date)  # fills the per-coach cache
-    return [from_answer(c, date, client.fetch_coach_plan(c, date)) for c in coaches]
+from coachplans.client.compat_core import NO_PLAN_PREFIX, plan_fallback
+from coachplans.contract import coach_key
 
 
 def flat_plan_state(
-    client: EnhancedWebhookClient, date: str, coaches: Iterable[str] = ROSTER
+    client: EnhancedWebhookClient, date: Any, coaches: Iterable[str] = ROSTER
 ) -> dict[str, Any]:
-    """``{"coach_d_plan": str, "coach_d_charts": [...], "coach_d_found": bool, ...}``: the plan
-    text as the server gave it (its "No plan available ..." sentence when none), the charts,
-    and whether there is a plan, which the coach nodes read instead of the wording."""
+    """``{"coach_d_plan": str, "coach_d_charts": [...], "coach_d_found": bool, ...}`` from one
+    request: the plan text as the server gave it (its "No plan available ..." sentence when
+    none), the charts, and whether there is a plan. The nodes read ``_found``; a state that
+    does not declare it still keeps "no plan" (see ``plan_from_state``)."""
+    day = trade_date_text(date)
+    answer = client.fetch_all_coach_plans(day)
+    failure = failure_of(answer)
     state: dict[str, Any] = {}
     for coach in coaches:
-        body = client.fetch_coach_plan(coach, date)
         key = wire(coach)
+        body = answer.get(key) if failure is None else plan_fallback(coach_key(coach), failure)
+        if not isinstance(body, dict):
+            body = {"plan": f"{NO_PLAN_PREFIX}{key} on {day}", "charts": [], "found": False}
         state[f"{key}_plan"] = str(body.get("plan", ""))
         state[f"{key}_charts"] = list(body.get("charts") or [])
-        state[f"{key}_found"] = from_answer(coach, date, body).found
+        state[f"{key}_found"] = from_answer(coach, day, body).found
     return state
 
 
@@ -43,13 +50,10 @@ def plans_text(
     client: EnhancedWebhookClient, ticker: str, date: str, coaches: Iterable[str] = ROSTER
 ) -> str:
     """Every coach's report on ``ticker`` for ``date``, then the consensus when any plan."""
+    date = trade_date_text(date)
     plans = fetch_plans(client, date, coaches)
     sections = [coach_report(plan, ticker) for plan in plans]
-    texts = {plan.coach: plan.text for plan in plans if plan.text is not None}
-    if texts:
-        sections.append(consensus_report(texts, ticker))
-    else:
-        sections.append(f"No coach plan for {date}; do not invent one.")
+    sections.append(consensus_for(plans, ticker, date))
     return f"Coach plans on {clean_ticker(ticker)} for {date}\n\n" + "\n\n".join(sections)
 
 

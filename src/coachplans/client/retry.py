@@ -75,10 +75,12 @@ def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -
 
 def exponential_jitter(initial: float, maximum: float, jitter: float) -> wait_base:
     """``initial * 2**n + uniform(0, jitter)``, at most ``maximum``."""
+    make: Any = wait_exponential_jitter  # either tenacity's signature type-checks
     try:
-        return wait_exponential_jitter(multiplier=initial, max=maximum, jitter=jitter)
+        wait: wait_base = make(multiplier=initial, max=maximum, jitter=jitter)
     except TypeError:  # tenacity before 9.2 calls the multiplier "initial"
-        return wait_exponential_jitter(initial=initial, max=maximum, jitter=jitter)
+        wait = make(initial=initial, max=maximum, jitter=jitter)
+    return wait
 
 
 class BackoffWait(wait_base):
