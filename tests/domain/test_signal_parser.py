@@ -261,3 +261,8 @@ def test_corpus_parts(part: str) -> None:
 def test_corpus_size() -> None:
     assert sum(len(cases) for cases in PARTS.values()) >= 150
     assert len(PARTS["held-out"]) >= 50
+
+
+def test_a_zero_is_never_a_level() -> None:
+    (nvda,) = parse_signals("$NVDA long above 945 {entry}, PT 960, SL 938 {0} {missing_key}")
+    assert [level.low for level in nvda.levels] == [945.0, 960.0, 938.0]

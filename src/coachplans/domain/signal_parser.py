@@ -99,7 +99,8 @@ class _Found:
         return self.entries > 0
 
     def signal(self, ticker: str) -> Signal:
-        levels = tuple(Level(kind, low, high) for kind, low, high in self.levels)
+        # A price of zero is never a level ("{0}" in a template, "0 DTE" read as a number).
+        levels = tuple(Level(kind, low, high) for kind, low, high in self.levels if low > 0)
         return Signal(ticker, self._bias(), levels)
 
     def _bias(self) -> Bias:
