@@ -144,14 +144,14 @@ def test_attachments_bytes_are_archived_urls_are_reported(legacy: PlanService) -
 
 def test_edit_plan(legacy: PlanService) -> None:
     legacy.process_plan_message("s", "Swing long AAPL", "coach_s_user", DAY)
-    assert legacy.edit_plan("s", DAY, "Swing long AAPL above 230", "editor") == (
+    assert legacy.edit_plan("s", DAY, "Swing long AAPL above 230", "coach_s_user") == (
         True,
         f"Plan edited for coach_s on {DAY}",
     )
     plan = legacy.get_plan_for_api("s", DAY)
     assert plan["plan"] == "Swing long AAPL above 230"
     assert plan["edited_at"] is not None
-    ok, message = legacy.edit_plan("s", "2024-11-10", "no plan there", "editor")
+    ok, message = legacy.edit_plan("s", "2024-11-10", "no plan there", "coach_s_user")
     assert not ok and message
     assert legacy.edit_plan("q", DAY, "text", "editor") == (
         False,
@@ -163,15 +163,37 @@ def test_edit_plan(legacy: PlanService) -> None:
     )
 
 
+def test_only_the_author_may_edit_or_delete_through_the_old_names(legacy: PlanService) -> None:
+    legacy.process_plan_message("s", "Swing long AAPL", "coach_s_user", DAY)
+    assert legacy.edit_plan("s", DAY, "hijacked", "someone_else") == (
+        False,
+        "Permission denied. Only coach_s_user can edit this plan",
+    )
+    assert legacy.delete_plan("s", DAY, "someone_else") == (
+        False,
+        "Permission denied. Only coach_s_user can delete this plan",
+    )
+    plan = legacy.get_plan_for_api("s", DAY)
+    assert plan["plan"] == "Swing long AAPL" and plan["edited_at"] is None
+    # the real service underneath keeps its own rules: the facade's rule is the facade's
+    real = legacy.service.get_plan("s", date(2024, 11, 9))
+    assert real is not None and real.version == 1
+    assert legacy.edit_plan("s", DAY, "Swing long AAPL, stop 225", "coach_s_user")[0]
+    assert legacy.delete_plan("s", DAY, "coach_s_user")[0]
+
+
 def test_delete_plan_and_repost(legacy: PlanService) -> None:
     legacy.process_plan_message("n", "CPI at 8:30", "coach_n_user", DAY)
-    assert legacy.delete_plan("n", DAY, "admin") == (True, f"Plan deleted for coach_n on {DAY}")
+    assert legacy.delete_plan("n", DAY, "coach_n_user") == (
+        True,
+        f"Plan deleted for coach_n on {DAY}",
+    )
     assert legacy.get_plan_for_api("n", DAY) == {
         "plan": f"No plan available for coach_n on {DAY}",
         "charts": [],
         "found": False,
     }
-    ok, _ = legacy.delete_plan("n", DAY, "admin")
+    ok, _ = legacy.delete_plan("n", DAY, "coach_n_user")
     assert not ok
     assert legacy.process_plan_message("n", "Back again", "coach_n_user", DAY)[0]
     assert legacy.get_plan_for_api("n", DAY)["plan"] == "Back again"
@@ -180,20 +202,22 @@ def test_delete_plan_and_repost(legacy: PlanService) -> None:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def test_history_shape(legacy: PlanService) -> None:
+def test_history_is_the_old_ok_and_list_tuple(legacy: PlanService) -> None:
     legacy.process_plan_message("d", "first", "alice", DAY)
-    legacy.edit_plan("d", DAY, "second", "bob")
-    legacy.edit_plan("d", DAY, "third", "carol")
-    history = legacy.get_plan_history("d", DAY)
+    legacy.edit_plan("d", DAY, "second", "alice")
+    legacy.edit_plan("d", DAY, "third", "alice")
+    ok, history = legacy.get_plan_history("d", DAY)
+    assert ok is True
     assert [(h["plan_text"], h["edited_by"]) for h in history] == [
-        ("second", "carol"),
-        ("first", "bob"),
+        ("second", "alice"),
+        ("first", "alice"),
     ]
     for entry in history:
         assert set(entry) == {"id", "plan_id", "plan_text", "edited_by", "edited_at"}
         assert entry["edited_at"].endswith("+00:00")
-    assert legacy.get_plan_history("i", DAY) == []
-    assert legacy.get_plan_history("zz", DAY) == []
+    assert legacy.get_plan_history("i", DAY) == (True, [])
+    assert legacy.get_plan_history("zz", DAY) == (False, [])
+    assert legacy.get_plan_history("d", "2024-13-01") == (False, [])
 
 
 def test_reads_with_bad_input_answer_errors(legacy: PlanService) -> None:

@@ -11,11 +11,14 @@ Scripts written for the old server keep working with only their imports changed:
 Nothing here holds a rule of its own: settings come from :mod:`coachplans.settings`, storage from
 :mod:`coachplans.store`, every read and write goes through :class:`coachplans.service.PlanService`,
 and the JSON shapes come from :mod:`coachplans.compat_json`. Bad input never raises: writes answer
-``(False, message)`` and reads answer ``{"error": message}`` with the domain's message.
+``(False, message)`` and reads answer ``{"error": message}`` with the domain's message
+(``get_plan_history`` answers ``(False, [])``). One rule is the facade's own, as the old names
+had it: only a plan's author, by the name passed in, may edit or delete it here.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -26,7 +29,7 @@ from coachplans import service as real
 from coachplans.compat_json import history_to_compat, no_plan, plan_to_compat, plans_to_compat
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.plans import Actor, Slot, Source, WriteResult
-from coachplans.errors import CoachPlansError
+from coachplans.errors import CoachPlansError, Forbidden
 from coachplans.settings import Settings, load_settings
 from coachplans.store.engine import make_engine
 from coachplans.store.migrate import upgrade
@@ -34,6 +37,8 @@ from coachplans.store.repository import Repository
 from coachplans.wiring import service_over
 
 __all__ = ["ConfigManager", "PlanService", "StorageManager", "populate_mock_data"]
+
+log = logging.getLogger(__name__)
 
 DateLike = str | date | None
 Attachment = str | bytes | tuple[str, bytes]
@@ -171,8 +176,10 @@ class PlanService:
         self, coach_name: str, date: DateLike, new_text: str, author: str
     ) -> tuple[bool, str]:
         try:
-            target = Slot(coach_name, self._day(date))
-            result = self.service.edit_plan(target, new_text, Actor(author), source=Source.CLI)
+            target, version = self._owned(coach_name, date, author, "edit")
+            result = self.service.edit_plan(
+                target, new_text, Actor(author), source=Source.CLI, expected_version=version
+            )
         except CoachPlansError as exc:
             return False, str(exc)
         plan = result.plan
@@ -182,12 +189,28 @@ class PlanService:
 
     def delete_plan(self, coach_name: str, date: DateLike, author: str) -> tuple[bool, str]:
         try:
-            target = Slot(coach_name, self._day(date))
-            result = self.service.delete_plan(target, Actor(author), source=Source.CLI)
+            target, version = self._owned(coach_name, date, author, "delete")
+            result = self.service.delete_plan(
+                target, Actor(author), source=Source.CLI, expected_version=version
+            )
         except CoachPlansError as exc:
             return False, str(exc)
         plan = result.plan
         return True, f"Plan deleted for coach_{plan.coach} on {plan.trade_date.isoformat()}"
+
+    def _owned(
+        self, coach_name: str, date: DateLike, author: str, verb: str
+    ) -> tuple[Slot, int | None]:
+        """The old rule of these names: only the plan's author (by the name passed in) may
+        change it. Returns the slot and the version checked, so a change made in between is
+        refused by the service instead of slipping past this check."""
+        target = Slot(coach_name, self._day(date))
+        plan = self.service.get_plan(target.coach, target.trade_date)
+        if plan is None:
+            return target, None  # the service answers "no live plan" in its own words
+        if plan.author != author:
+            raise Forbidden(f"Permission denied. Only {plan.author} can {verb} this plan")
+        return target, plan.version
 
     # -- reads: the §6.1 shapes -------------------------------------------------------------
 
@@ -207,13 +230,17 @@ class PlanService:
             return {"error": str(exc)}
         return plans_to_compat(plans)
 
-    def get_plan_history(self, coach_name: str, date: DateLike = None) -> list[dict[str, Any]]:
+    def get_plan_history(
+        self, coach_name: str, date: DateLike = None
+    ) -> tuple[bool, list[dict[str, Any]]]:
+        """``(True, entries)`` newest first, or ``(False, [])`` for a bad coach or date."""
         try:
             entries = self.service.history(coach_name, self._day(date))
-        except CoachPlansError:
-            return []
+        except CoachPlansError as exc:
+            log.info("get_plan_history(%r, %r): %s", coach_name, date, exc)
+            return False, []
         history: list[dict[str, Any]] = history_to_compat(entries)["history"]
-        return history
+        return True, history
 
     def _day(self, raw: DateLike) -> date:
         if isinstance(raw, date):

@@ -73,13 +73,21 @@ async def test_fetch_all_then_each_coach_is_a_hit(
     assert await client.fetch_all_coach_plans("2024-11-11") == {}
 
 
-async def test_the_servers_400_answers_come_back_unchanged_and_unretried(target: Target) -> None:
+async def test_the_servers_400_answers_keep_plan_and_charts_and_are_not_retried(
+    target: Target,
+) -> None:
     client = target.client()
+    bad_coach = "Invalid coach name 'zz'. Valid coaches: d, i, s, n"
     assert await client.fetch_coach_plan(" zz ", DAY_TEXT) == {
-        "error": "Invalid coach name 'zz'. Valid coaches: d, i, s, n"
+        "plan": f"Error fetching plan for coach  zz : {bad_coach}",
+        "charts": [],
+        "error": bad_coach,
     }
+    bad_date = "Invalid date format '2024-1-5'. Use YYYY-MM-DD"
     assert await client.fetch_coach_plan("d", "2024-1-5") == {
-        "error": "Invalid date format '2024-1-5'. Use YYYY-MM-DD"
+        "plan": f"Error fetching plan for coach d: {bad_date}",
+        "charts": [],
+        "error": bad_date,
     }
     assert await client.fetch_all_coach_plans("tomorrow") == {
         "error": "Invalid date format 'tomorrow'. Use YYYY-MM-DD"

@@ -86,12 +86,19 @@ async def test_answers_that_are_not_the_json_expected_give_the_fallback(
     assert (await client.get_metrics())["api"]["errors"] == 1
 
 
-async def test_the_server_400_answers_are_returned_as_they_are(
+async def test_the_server_400_answers_keep_the_plan_and_charts_keys(
     compat: Factory, fake: FakeServer
 ) -> None:
     client = compat()
     answer = await client.fetch_coach_plan(" wrong ", PAST)
-    assert answer == {"error": "Invalid coach name 'wrong'. Valid coaches: d, i, s, n"}
+    reason = "Invalid coach name 'wrong'. Valid coaches: d, i, s, n"
+    assert answer == {
+        "plan": f"Error fetching plan for coach  wrong : {reason}",
+        "charts": [],
+        "error": reason,
+    }
+    # old callers index these keys directly
+    assert answer["plan"].startswith("Error fetching plan") and answer["charts"] == []
 
 
 async def test_health_503_keeps_the_servers_body(compat: Factory, fake: FakeServer) -> None:

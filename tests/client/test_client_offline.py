@@ -69,8 +69,11 @@ async def test_weekends_and_future_dates_have_no_plan(kind: str) -> None:
 
 async def test_mock_answers_bad_input_like_the_server(kind: str) -> None:
     client = compat_mock(kind)
+    reason = "Invalid coach name 'x'. Valid coaches: d, i, s, n"
     assert await client.fetch_coach_plan("x", PAST) == {
-        "error": "Invalid coach name 'x'. Valid coaches: d, i, s, n"
+        "plan": f"Error fetching plan for coach x: {reason}",
+        "charts": [],
+        "error": reason,
     }
     assert (await client.check_health())["components"]["discord_bot"]["status"] == "mock"
     assert "requests" in await client.get_server_metrics()

@@ -94,7 +94,12 @@ async def test_4xx_is_answered_at_once(
     client = compat()
     answer = await client.fetch_coach_plan("d", PAST)
     assert fake.count == 1 and sleeper.waits == []
-    assert answer == {"error": "Scripted", "message": f"status {status}"}  # the server's JSON
+    assert answer == {  # the server's JSON, with the keys old callers index
+        "plan": f"Error fetching plan for coach d: status {status}",
+        "charts": [],
+        "error": "Scripted",
+        "message": f"status {status}",
+    }
     assert (await client.get_metrics())["api"] == {"success": 0, "errors": 1, "retries": 0}
 
 

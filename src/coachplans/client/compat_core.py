@@ -46,6 +46,12 @@ def plan_fallback(coach: str, reason: str) -> Body:
     }
 
 
+def refused_plan(coach: str, body: Body) -> Body:
+    """The server's answer to a bad request, with the ``plan`` and ``charts`` keys every
+    answer of ``fetch_coach_plan`` has (old callers index them)."""
+    return {**plan_fallback(coach, message_of(body)), **body}
+
+
 def copy_plan(body: Body) -> Body:
     """A copy the caller may change without changing the cache."""
     copied = dict(body)
@@ -118,6 +124,7 @@ class CompatCore:
             store=lambda body, etag: self._store_plan(key, body, etag),
             fallback=lambda reason: plan_fallback(shown, reason),
             copy=copy_plan,
+            refused=lambda body: refused_plan(shown, body),
         )  # fmt: skip
 
     def fetch_all(self, day: str, stale: Entry | None) -> Operation[Body]:
@@ -162,6 +169,7 @@ class CompatCore:
         store: Callable[[Body, str | None], None],
         fallback: Callable[[str], Body],
         copy: Callable[[Body], Body],
+        refused: Callable[[Body], Body] = dict,
     ) -> Body:
         if isinstance(outcome, httpx.Response):
             if outcome.status_code == 304 and stale is not None:
@@ -173,7 +181,7 @@ class CompatCore:
                 return copy(body)
             if isinstance(body, dict) and is_refusal(outcome.status_code):
                 self._counted(ok=False, hit=False)  # the server's answer to a bad request
-                return body
+                return refused(body)
             reason = http_reason(outcome, body)
         else:
             reason = outcome.reason
