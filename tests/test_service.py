@@ -402,6 +402,61 @@ def test_invalid_input_writes_nothing(
     assert set(_counts(engine).values()) == {0}
 
 
+UNSTORABLE = [("\x00", "a NUL character (U+0000)"), ("\ud800", "an unpaired surrogate (U+D800)")]
+
+
+@pytest.mark.parametrize(("bad", "named"), UNSTORABLE)
+def test_characters_no_database_can_store_are_refused_alike(
+    service: PlanService, engine: Engine, bad: str, named: str
+) -> None:
+    """PostgreSQL cannot store NUL in text and neither backend can encode a lone surrogate:
+    every text value is checked before a write or a query, with the same message on both."""
+    writes = {
+        "Plan text": lambda: service.post_plan(
+            "d", f"plan {bad}", API, source=Source.API, trade_date=DAY
+        ),
+        "Channel": lambda: service.post_plan(
+            "d", "plan", API, source=Source.API, trade_date=DAY, channel=f"plans{bad}"
+        ),
+        "Author name": lambda: service.post_plan(
+            "d", "plan", Actor(f"bot{bad}"), source=Source.DISCORD_COMMAND, trade_date=DAY
+        ),
+        "Chart filename": lambda: service.post_plan(
+            "d", "plan", API, source=Source.API, trade_date=DAY, strict_charts=True,
+            charts=[ChartUpload(PNG, f"chart{bad}.png")],
+        ),
+        "Search text": lambda: service.list_plans(PlanQuery(text=f"nv{bad}da")),
+    }  # fmt: skip
+    for what, call in writes.items():
+        with pytest.raises(ValidationFailed) as caught:
+            call()
+        assert str(caught.value) == f"{what} contains {named}, which cannot be stored; remove it"
+    assert set(_counts(engine).values()) == {0}
+    plan = _post(service, "kept")
+    with pytest.raises(ValidationFailed, match="Plan text contains"):
+        service.edit_plan(PlanId(plan.id), f"edited {bad}", API, source=Source.API)
+    with pytest.raises(ValidationFailed, match="Author name contains"):
+        service.delete_plan(PlanId(plan.id), Actor(bad), source=Source.API)
+    assert service.get_plan_by_id(plan.id) == plan
+
+
+def test_a_chart_with_an_unstorable_filename_is_skipped_when_not_strict(
+    service: PlanService,
+) -> None:
+    result = service.post_plan(
+        "d",
+        "plan",
+        API,
+        source=Source.MOCK,
+        trade_date=DAY,
+        charts=[ChartUpload(PNG, "a\x00.png"), ChartUpload(JPEG, "b.jpg")],
+    )
+    assert [c.filename for c in result.plan.charts] == ["b.jpg"]
+    assert result.skipped_charts == (
+        "Chart filename contains a NUL character (U+0000), which cannot be stored; remove it",
+    )
+
+
 # -- Discord authorisation -----------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ from coachplans.domain.plans import (
     clean_text,
 )
 from coachplans.domain.signal_parser import parse_signals
+from coachplans.domain.storable import check_optional, check_storable
 from coachplans.errors import (
     CoachPlansError,
     ValidationFailed,
@@ -135,6 +136,8 @@ class PlanImport:
             return _skipped(record, INVALID_RECORD, "no revisions")
         try:
             revisions = tuple(_clean_revision(rev) for rev in record.revisions)
+            check_storable(record.author, "Author name")
+            check_optional(record.channel, "Channel")
         except ValidationFailed as exc:
             return _skipped(record, INVALID_TEXT, str(exc))
         charts, notes = record.charts, record.notes
@@ -262,6 +265,7 @@ class _Checked:
 
 def _clean_revision(revision: ImportedRevision) -> ImportedRevision:
     text = clean_text(revision.text)
+    check_storable(revision.actor, "Author name")
     return revision if text == revision.text else replace(revision, text=text)
 
 

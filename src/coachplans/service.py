@@ -37,6 +37,7 @@ from coachplans.domain.plans import (
 from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
 from coachplans.domain.signal_parser import parse_signals
 from coachplans.domain.signals import Signal
+from coachplans.domain.storable import check_optional, check_storable
 from coachplans.errors import (
     Conflict,
     Forbidden,
@@ -125,6 +126,8 @@ class PlanService:
         strict_charts: bool = False,
     ) -> WriteResult:
         """Create the slot's plan, replace it, or revive it after a delete."""
+        check_storable(actor.name, "Author name")
+        check_optional(channel, "Channel")
         target = self._authorized(coach, actor, source, channel_id)
         body = clean_text(text)
         signals = parse_signals(body)
@@ -241,6 +244,8 @@ class PlanService:
         return sorted(plans, key=lambda plan: order[plan.coach])
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:
+        check_optional(query.text, "Search text")
+        check_optional(query.ticker, "Ticker")
         return self.repo.list_plans(query)
 
     # The fast read path: which plan versions a read holds (one index scan), then only the
@@ -370,6 +375,7 @@ class PlanService:
         expected_version: int | None = None,
         ingest_key: str | None = None,
     ) -> WriteResult:
+        check_storable(actor.name, "Author name")
         signals = None if text is None else parse_signals(text)
         now = self._clock()
         with self.repo.write() as tx:

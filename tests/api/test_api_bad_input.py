@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -346,7 +347,73 @@ async def test_coach_with_extra_characters(client: httpx.AsyncClient) -> None:
         assert query.status_code == 400
         assert query.json()["error"].startswith("Invalid coach name")
 
-    await each(["coach_d; DROP", "d;", "coach_d OR 1=1", "d\x00", "coach__d"], check)
+    await each(["coach_d; DROP", "d;", "coach_d OR 1=1", "coach__d"], check)
+    # the compatibility routes keep their old text for any unknown coach, NUL included
+    nul = await client.get("/api/coach-plans/", params={"coach": "d\x00", "date": DAY_TEXT})
+    assert nul.status_code == 400 and nul.json()["error"].startswith("Invalid coach name")
+
+
+# --- characters no database can store ------------------------------------------------------
+
+NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it"
+
+
+@pytest.mark.usefixtures("unchanged")
+async def test_nul_in_any_v1_query_or_path_value_is_a_400_on_both_backends(
+    client: httpx.AsyncClient,
+) -> None:
+    async def check(url: str) -> None:
+        response = await client.get(url)
+        message = assert_4xx(response)
+        assert response.json()["error"] == "Bad Request"
+        assert NUL_MESSAGE in message, message
+
+    await each(
+        [
+            "/api/v1/plans?q=%00",
+            "/api/v1/plans?q=nv%00da&limit=5",
+            "/api/v1/plans?coach=d%00",
+            "/api/v1/plans?date=2024-11-12%00",
+            "/api/v1/plans?cursor=%00",
+            f"/api/v1/coaches/d%00/plans/{DAY_TEXT}",
+            "/api/v1/charts/%00",
+        ],
+        check,
+    )
+    named = await client.get("/api/v1/plans?q=%00")
+    assert message_of(named) == f"Query parameter 'q' {NUL_MESSAGE}"
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [("\x00", "a NUL character (U+0000)"), ("\ud800", "an unpaired surrogate (U+D800)")],
+)
+async def test_unstorable_characters_in_bodies_are_a_400_on_both_backends(
+    client: httpx.AsyncClient, bad: str, named: str
+) -> None:
+    """Sent as JSON escapes (\\u0000, \\ud800), as a hostile client would."""
+
+    async def send(method: str, url: str, body: dict[str, Any]) -> httpx.Response:
+        headers = {**AUTH, "Content-Type": "application/json"}
+        return await client.request(method, url, content=json.dumps(body), headers=headers)
+
+    chart = {"filename": f"chart{bad}.png", "data_base64": b64(make_png(3))}
+    cases = {
+        "text": plan_body(text=f"Long {bad} NVDA"),
+        "channel": plan_body(channel=f"plans{bad}"),
+        "charts.0.filename": plan_body(charts=[chart]),
+        "coach": plan_body(coach=f"d{bad}"),
+    }
+
+    async def check(field: str) -> None:
+        message = assert_4xx(await send("POST", "/api/v1/plans", cases[field]))
+        assert message == f"{field}: contains {named}, which cannot be stored; remove it"
+
+    await each(list(cases), check)
+    plan_id = (await client.get("/api/v1/plans")).json()["plans"][0]["id"]
+    edit = await send("PATCH", f"/api/v1/plans/{plan_id}", {"text": f"edited {bad}"})
+    assert assert_4xx(edit) == f"text: contains {named}, which cannot be stored; remove it"
 
 
 # --- chart ids -------------------------------------------------------------------------------

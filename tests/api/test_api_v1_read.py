@@ -184,7 +184,8 @@ async def test_cursor_of_other_order_400(client: httpx.AsyncClient, service: Pla
     page = (await client.get("/api/v1/plans?limit=2&order=asc")).json()
     response = await client.get(f"/api/v1/plans?limit=2&order=desc&cursor={page['next_cursor']}")
     assert response.status_code == 400
-    assert "order" in response.json()["error"]
+    body = response.json()
+    assert body["error"] == "Bad Request" and "order" in body["message"]
 
 
 async def test_limit_bounds(client: httpx.AsyncClient) -> None:

@@ -247,7 +247,8 @@ async def test_patch_with_malformed_if_match_400(
                 ],
             )
             assert response.status_code == 400, (method, response.status_code)
-            assert "If-Match" in response.json()["error"]
+            body = response.json()
+            assert body["error"] == "Bad Request" and "If-Match" in body["message"]
 
     await each(MALFORMED_IF_MATCH, check)
     stored = service.get_plan("d", DAY)

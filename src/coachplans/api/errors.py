@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from coachplans.api.json_body import json_response
+from coachplans.domain.storable import storage_problem
 from coachplans.errors import (
     Conflict,
     Forbidden,
@@ -21,6 +23,7 @@ from coachplans.errors import (
 )
 
 log = logging.getLogger("coachplans.api")
+V1_PREFIX = "/api/v1/"
 
 STATUS_TITLES = {
     400: "Bad Request",
@@ -60,12 +63,32 @@ async def on_request_validation(request: Request, exc: Exception) -> Response:
             problems.append("request body is not valid JSON (UTF-8)")
             continue
         where = ".".join(str(part) for part in err.get("loc", ()) if part != "body") or "request"
-        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        problems.append(f"{where}: {_reason(err)}")
     return json_response(error_body(400, "; ".join(problems)), 400)
 
 
+def is_v1(request: Request) -> bool:
+    return request.url.path.startswith(V1_PREFIX)
+
+
+def _reason(err: dict[str, Any]) -> str:
+    """Pydantic's message; for our own validators, their message without "Value error, "."""
+    cause = (err.get("ctx") or {}).get("error")
+    if err.get("type") == "value_error" and isinstance(cause, ValueError):
+        return str(cause)
+    given = err.get("input")
+    if err.get("type") == "string_unicode" and isinstance(given, str):
+        problem = storage_problem(given)  # pydantic refuses lone surrogates before ours run
+        if problem is not None:
+            return problem
+    return str(err.get("msg", "invalid"))
+
+
 async def on_validation_failed(request: Request, exc: Exception) -> Response:
-    # The compatibility contract puts the message itself under "error".
+    # v1 answers {"error", "message"}; the compatibility contract puts the message itself
+    # under "error".
+    if is_v1(request):
+        return json_response(error_body(400, str(exc)), 400)
     return json_response({"error": str(exc)}, 400)
 
 

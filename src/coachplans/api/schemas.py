@@ -8,13 +8,25 @@ import binascii
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coachplans.domain.charts import MAX_CHARTS, ChartUpload
+from coachplans.domain.storable import storage_problem
 
 MAX_RAW_TEXT = 16_000  # generous before trimming; the domain enforces 4000 after it
 
 
-class ChartIn(BaseModel):
+class BodyIn(BaseModel):
+    """A request body: unknown fields refused, every text value storable."""
+
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        if isinstance(value, str) and (problem := storage_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
+
+
+class ChartIn(BodyIn):
     filename: str | None = Field(default=None, max_length=255)
     data_base64: str = Field(max_length=15_000_000, description="The image bytes, base64")
 
@@ -26,10 +38,8 @@ class ChartIn(BaseModel):
         return ChartUpload(data=data, filename=self.filename)
 
 
-class PlanCreate(BaseModel):
+class PlanCreate(BodyIn):
     """Create the plan of a coach and date, or replace it (text and charts)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     coach: str = Field(max_length=64, examples=["d"])
     date: str | None = Field(default=None, max_length=64, description="YYYY-MM-DD; default today")
@@ -38,9 +48,7 @@ class PlanCreate(BaseModel):
     channel: str | None = Field(default=None, max_length=200)
 
 
-class PlanEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanEdit(BodyIn):
     text: str = Field(max_length=MAX_RAW_TEXT)
 
     @field_validator("text")

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from coachplans.domain.storable import check_optional
 from coachplans.errors import ValidationFailed
 
 MAX_CHARTS = 10
@@ -60,6 +61,8 @@ class ChartBlob:
 
 def validate_chart(upload: ChartUpload, max_bytes: int) -> ChartBlob:
     """Check size and magic bytes; raise ValidationFailed naming the file otherwise."""
+    check_optional(upload.filename, "Chart filename")
+    check_optional(upload.source_url, "Chart URL")
     name = upload.filename or "attachment"
     if len(upload.data) == 0:
         raise ValidationFailed(f"Chart '{name}' is empty")

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from coachplans.domain.signals import Signal
+from coachplans.domain.storable import check_storable
 from coachplans.errors import ValidationFailed
 
 MAX_TEXT = 4000
@@ -143,15 +144,13 @@ class WriteResult:
 
 
 def clean_text(raw: str) -> str:
-    """Trim and check plan text: 1..4000 characters, no NUL bytes."""
+    """Trim and check plan text: 1..4000 characters, all of them storable."""
     text = raw.strip()
     if not text:
         raise ValidationFailed("Plan text is empty")
     if len(text) > MAX_TEXT:
         raise ValidationFailed(f"Plan text is {len(text)} characters; the limit is {MAX_TEXT}")
-    if "\x00" in text:
-        raise ValidationFailed("Plan text contains a NUL character")
-    return text
+    return check_storable(text, "Plan text")
 
 
 @dataclass(frozen=True, slots=True)

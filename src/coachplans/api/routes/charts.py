@@ -12,9 +12,12 @@ from starlette.responses import Response
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import service_of
 from coachplans.api.json_body import if_none_match
+from coachplans.api.storable import storable_values
 from coachplans.domain.charts import extension_for
 
-router = APIRouter(tags=["charts"], dependencies=[Depends(require_reader)])
+router = APIRouter(
+    tags=["charts"], dependencies=[Depends(require_reader), Depends(storable_values)]
+)
 _NAME = re.compile(r"^(?P<sha>[0-9a-f]{64})(?:\.(?P<ext>png|jpg|gif|webp))?$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 

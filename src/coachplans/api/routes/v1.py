@@ -29,6 +29,7 @@ from coachplans.api.schemas import (
     PlanPublic,
     RevisionPublic,
 )
+from coachplans.api.storable import storable_values
 from coachplans.contract import (
     event_public,
     plan_etag,
@@ -42,7 +43,11 @@ from coachplans.domain.plans import PlanId as ById
 from coachplans.domain.queries import PlanQuery, PlanVersion
 from coachplans.errors import ValidationFailed
 
-router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["v1"],
+    dependencies=[Depends(require_reader), Depends(storable_values)],
+)
 Writer = Annotated[str, Depends(require_writer)]
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
 MAX_PAGE = 1000
