@@ -32,4 +32,9 @@ class PreconditionFailed(Conflict):
 
 
 class StorageUnavailable(CoachPlansError):
-    """The database cannot be reached: HTTP 503, the coach is told to try again."""
+    """The database cannot be reached: HTTP 503, the coach is told to try again. ``reason``
+    is safe to show anyone (/health); the message, with driver details, is for the log."""
+
+    def __init__(self, message: str, reason: str = "the database cannot be reached"):
+        super().__init__(message)
+        self.reason = reason

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from coachplans.errors import ConfigError
+from coachplans.store.sqlite_file import SqliteFile
 
 SQLITE_BUSY_MS = 30_000
 
@@ -30,6 +31,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
+    on_disk = bool(database) and database != ":memory:" and "uri" not in make_url(url).query
     if database and database != ":memory:":
         folder = Path(database).expanduser().parent
         try:
@@ -61,6 +63,8 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if on_disk and database:
+        SqliteFile(Path(database)).watch(engine)
     return engine
 
 

@@ -31,6 +31,7 @@ from coachplans.store.rows import (
     to_plans,
     to_revision,
 )
+from coachplans.store.sqlite_file import DatabaseFileMissing
 from coachplans.store.tables import (
     ChartBlobRow,
     EventRow,
@@ -233,7 +234,10 @@ def _storage_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        raise StorageUnavailable(f"database unavailable: {exc.orig}") from exc
+        message = f"database unavailable: {exc.orig}"
+        if isinstance(exc.orig, DatabaseFileMissing):
+            raise StorageUnavailable(message, reason=str(exc.orig)) from exc
+        raise StorageUnavailable(message) from exc
 
 
 def _list_stmt(query: PlanQuery, columns: Sequence[Any]) -> Select[Any]:

@@ -27,13 +27,14 @@ log = logging.getLogger(__name__)
 HEALTHY_BOT = {"connected", "mock", "disabled"}
 
 
-async def _stats(request: Request) -> Stats | None:
+async def _stats(request: Request) -> Stats | StorageUnavailable:
+    """The database's figures, or why it cannot give them."""
     service = service_of(request)
     try:
         return await run_in_threadpool(service.stats)
     except StorageUnavailable as exc:
         log.error("health check: %s", exc)
-        return None
+        return exc
 
 
 @router.get("/health", summary="Health of the database and the Discord bot")
@@ -44,8 +45,8 @@ async def health(request: Request) -> Response:
     bot_body: dict[str, object] = {"status": bot_status}
     if detail:
         bot_body["detail"] = detail
-    if stats is None:
-        database: dict[str, object] = {"status": "down", "plan_count": 0}
+    if isinstance(stats, StorageUnavailable):
+        database: dict[str, object] = {"status": "down", "plan_count": 0, "detail": stats.reason}
         overall, code = "unhealthy", 503
     else:
         database = {"status": "up", "plan_count": stats.total_plans}
@@ -70,7 +71,8 @@ def wants_prometheus(accept: str) -> str | None:
 
 @router.get("/metrics", summary="Request and database metrics (JSON, or Prometheus text)")
 async def metrics(request: Request) -> Response:
-    stats = await _stats(request)
+    found = await _stats(request)
+    stats = None if isinstance(found, StorageUnavailable) else found
     counters: RequestMetrics = request.app.state.metrics
     kind = wants_prometheus(request.headers.get("accept", ""))
     if kind is not None:
