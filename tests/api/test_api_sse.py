@@ -231,7 +231,7 @@ async def test_bad_last_event_id_400(client: httpx.AsyncClient) -> None:
             STREAM, headers=[(b"Last-Event-ID", value.encode("latin-1"))], timeout=5
         )
         assert response.status_code == 400
-        assert "Last-Event-ID" in response.json()["error"]
+        assert "Last-Event-ID" in response.json()["message"]
 
     values = ["abc", "-1", "1.5", "", " ", "9" * 19, "\u00b2", str(2**31), "0x10", "1 2"]
     await each(values, check)

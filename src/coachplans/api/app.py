@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from coachplans import __version__, dashboard
-from coachplans.api import auth, docs, errors
+from coachplans.api import auth, docs, errors, openapi
 from coachplans.api.auth import require_reader
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
@@ -65,6 +65,7 @@ def create_app(
         **_FASTAPI_OPTIONS,
     )
     docs.install(app)
+    openapi.install(app, settings)
     app.state.event_hub = hub
     app.state.settings = settings
     app.state.service = service

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from coachplans.settings import Settings
 
@@ -12,6 +14,16 @@ CHALLENGE = {"WWW-Authenticate": "Bearer"}
 # The dashboard keeps a read token in this cookie (HttpOnly, SameSite=Strict); it is accepted
 # for reads only, never for writes.
 READ_COOKIE = "coachplans_read"
+SCHEME = "bearerAuth"
+# Declares the scheme in /openapi.json (the Authorize button of /docs); the header itself is
+# read by _bearer below, so every refusal has this module's wording.
+BEARER = HTTPBearer(
+    scheme_name=SCHEME,
+    description="A token configured in API_TOKENS (name:secret); the name is recorded as the"
+    " author of the change",
+    auto_error=False,
+)
+Declared = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -31,7 +43,7 @@ def token_name(settings: Settings, presented: str) -> str | None:
     return found
 
 
-def require_writer(request: Request) -> str:
+def require_writer(request: Request, _declared: Declared = None) -> str:
     """FastAPI dependency for write routes: returns the token's name (the actor)."""
     settings: Settings = request.app.state.settings
     if not settings.api.tokens:

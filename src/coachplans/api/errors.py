@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from coachplans.api.json_body import json_response
 from coachplans.domain.storable import storage_problem
@@ -24,6 +25,7 @@ from coachplans.errors import (
 
 log = logging.getLogger("coachplans.api")
 V1_PREFIX = "/api/v1/"
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 STATUS_TITLES = {
     400: "Bad Request",
@@ -44,6 +46,18 @@ def error_body(status: int, message: str) -> dict[str, str]:
     return {"error": STATUS_TITLES.get(status, "Error"), "message": message}
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own 405 names only the first
+    route that matched the path (GET for /api/v1/plans/1, though PATCH and DELETE exist), so
+    each method is tried against the routes (a 405 is rare; this costs microseconds)."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     headers = dict(exc.headers or {})
@@ -51,6 +65,7 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         return json_response(error_body(404, f"Endpoint {request.url.path} not found"), 404)
     if exc.status_code == 405:
         message = f"Method {request.method} is not allowed for {request.url.path}"
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
         return json_response(error_body(405, message), 405, headers)
     return json_response(error_body(exc.status_code, str(exc.detail)), exc.status_code, headers)
 

@@ -6,11 +6,19 @@ import base64
 import binascii
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from coachplans.domain.charts import MAX_CHARTS, ChartUpload
+from coachplans.domain.plans import MAX_TEXT
 from coachplans.domain.storable import storage_problem
 
 MAX_RAW_TEXT = 16_000  # generous before trimming; the domain enforces 4000 after it
+TEXT_DOC = (
+    f"The plan text: at most {MAX_TEXT} characters once surrounding whitespace is trimmed,"
+    " and not blank"
+)
+# What the server enforces (the domain's limit after trimming), not the raw-input cap above.
+TEXT_SCHEMA: JsonDict = {"maxLength": MAX_TEXT, "minLength": 1, "pattern": r"\S"}
 
 
 class BodyIn(BaseModel):
@@ -43,18 +51,13 @@ class PlanCreate(BodyIn):
 
     coach: str = Field(max_length=64, examples=["d"])
     date: str | None = Field(default=None, max_length=64, description="YYYY-MM-DD; default today")
-    text: str = Field(max_length=MAX_RAW_TEXT)
+    text: str = Field(max_length=MAX_RAW_TEXT, description=TEXT_DOC, json_schema_extra=TEXT_SCHEMA)
     charts: list[ChartIn] = Field(default_factory=list, max_length=MAX_CHARTS)
     channel: str | None = Field(default=None, max_length=200)
 
 
 class PlanEdit(BodyIn):
-    text: str = Field(max_length=MAX_RAW_TEXT)
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        return value
+    text: str = Field(max_length=MAX_RAW_TEXT, description=TEXT_DOC, json_schema_extra=TEXT_SCHEMA)
 
 
 class ChartPublic(BaseModel):
@@ -134,3 +137,29 @@ class CoachPublic(BaseModel):
     key: str
     wire_key: str
     name: str
+
+
+class CoachList(BaseModel):
+    coaches: list[CoachPublic]
+
+
+class RevisionList(BaseModel):
+    revisions: list[RevisionPublic]
+
+
+class EventPage(BaseModel):
+    events: list[EventPublic]
+    last_id: int = Field(description="Pass as ``after`` to poll for the next events")
+
+
+class ErrorBody(BaseModel):
+    """Every v1 error: the HTTP status's title and what to do about it."""
+
+    error: str = Field(examples=["Bad Request"])
+    message: str = Field(examples=["Invalid date format '2024-13-01'. Use YYYY-MM-DD"])
+
+
+class CompatError(BaseModel):
+    """The compatibility routes' error, as the old server answered it."""
+
+    error: str = Field(examples=["Invalid coach name 'x'. Valid coaches: d, i, s, n"])

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import service_of
 from coachplans.api.json_body import if_none_match
+from coachplans.api.openapi import NOT_MODIFIED, errors
 from coachplans.api.storable import storable_values
 from coachplans.domain.charts import extension_for
 
@@ -20,13 +21,18 @@ router = APIRouter(
 )
 _NAME = re.compile(r"^(?P<sha>[0-9a-f]{64})(?:\.(?P<ext>png|jpg|gif|webp))?$")
 IMMUTABLE = "public, max-age=31536000, immutable"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 @router.get(
     "/api/v1/charts/{name}",
     summary="Chart image bytes by SHA-256 (optionally with its extension)",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+    responses={
+        200: {"content": {kind: {} for kind in IMAGE_TYPES}, "description": "The image"},
+        **NOT_MODIFIED,
+        **errors(404),
+    },
 )
 async def chart(request: Request, name: Annotated[str, Path(max_length=80)]) -> Response:
     match = _NAME.match(name)

@@ -17,6 +17,7 @@ from coachplans.api.deps import (
     service_of,
 )
 from coachplans.api.json_body import dump, json_response
+from coachplans.api.openapi import NOT_MODIFIED
 from coachplans.compat_json import history_to_compat, no_plan
 from coachplans.domain.queries import PlanQuery
 
@@ -73,7 +74,11 @@ async def index(request: Request) -> Response:
     return response
 
 
-@router.get("/api/coach-plans/all", summary="All live plans of one date, keyed coach_<x>")
+@router.get(
+    "/api/coach-plans/all",
+    summary="All live plans of one date, keyed coach_<x>",
+    responses=NOT_MODIFIED,
+)
 async def all_plans(request: Request, date: DateParam = None) -> Response:
     service = service_of(request)
     day = service.resolve_date(date)
@@ -85,7 +90,11 @@ async def all_plans(request: Request, date: DateParam = None) -> Response:
     return await cached_json(request, build)
 
 
-@router.get("/api/coach-plans/history", summary="Earlier texts of a coach's plan, newest first")
+@router.get(
+    "/api/coach-plans/history",
+    summary="Earlier texts of a coach's plan, newest first",
+    responses=NOT_MODIFIED,
+)
 async def history(request: Request, coach: CoachParam = None, date: DateParam = None) -> Response:
     service = service_of(request)
     target = service.resolve_coach(coach)
@@ -111,7 +120,7 @@ async def _one_plan(request: Request, coach: str | None, date: str | None) -> Re
     return await cached_json(request, build)
 
 
-@router.get("/api/coach-plans/", summary="One coach's plan for a date")
+@router.get("/api/coach-plans/", summary="One coach's plan for a date", responses=NOT_MODIFIED)
 async def plan_query(
     request: Request, coach: CoachParam = None, date: DateParam = None
 ) -> Response:
@@ -125,6 +134,10 @@ async def plan_query_no_slash(
     return await _one_plan(request, coach, date)
 
 
-@router.get("/api/coach-plans/{coach}", summary="One coach's plan, coach in the path")
+@router.get(
+    "/api/coach-plans/{coach}",
+    summary="One coach's plan, coach in the path",
+    responses=NOT_MODIFIED,
+)
 async def plan_path(request: Request, coach: str, date: DateParam = None) -> Response:
     return await _one_plan(request, coach, date)

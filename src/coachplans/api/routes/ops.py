@@ -37,7 +37,16 @@ async def _stats(request: Request) -> Stats | StorageUnavailable:
         return exc
 
 
-@router.get("/health", summary="Health of the database and the Discord bot")
+@router.get(
+    "/health",
+    summary="Health of the database and the Discord bot",
+    responses={
+        503: {
+            "description": "Unhealthy: the database is down (the same body, saying why)",
+            "content": {"application/json": {}},
+        }
+    },
+)
 async def health(request: Request) -> Response:
     stats = await _stats(request)
     bot: BotState = request.app.state.bot_state
@@ -69,7 +78,17 @@ def wants_prometheus(accept: str) -> str | None:
     return None
 
 
-@router.get("/metrics", summary="Request and database metrics (JSON, or Prometheus text)")
+@router.get(
+    "/metrics",
+    summary="Request and database metrics (JSON, or Prometheus text)",
+    responses={
+        200: {"content": {"application/json": {}, "text/plain": {}, OPENMETRICS_TYPE: {}}},
+        503: {
+            "description": "The database is down: request counters only",
+            "content": {"application/json": {}},
+        },
+    },
+)
 async def metrics(request: Request) -> Response:
     found = await _stats(request)
     stats = None if isinstance(found, StorageUnavailable) else found

@@ -20,14 +20,15 @@ from coachplans.api.deps import (
 )
 from coachplans.api.events import EventHub
 from coachplans.api.json_body import dump, if_none_match, json_response
+from coachplans.api.openapi import NOT_MODIFIED, errors
 from coachplans.api.schemas import (
-    CoachPublic,
-    EventPublic,
+    CoachList,
+    EventPage,
     PlanCreate,
     PlanEdit,
     PlanPage,
     PlanPublic,
-    RevisionPublic,
+    RevisionList,
 )
 from coachplans.api.storable import storable_values
 from coachplans.contract import (
@@ -77,7 +78,7 @@ def _write_response(request: Request, result: WriteResult, created_status: int =
     return _plan_response(request, result.plan, created_status if not result.replaced else 200)
 
 
-@router.get("/coaches", summary="The coach roster", responses={200: {"model": list[CoachPublic]}})
+@router.get("/coaches", summary="The coach roster", responses={200: {"model": CoachList}})
 async def coaches(request: Request) -> Response:
     roster = service_of(request).roster
     body = {"coaches": [{"key": c.key, "wire_key": c.wire_key, "name": c.name} for c in roster]}
@@ -90,7 +91,7 @@ def _coach_filter(request: Request, raw: list[str]) -> tuple[str, ...]:
     return tuple(sorted({service.resolve_coach(name).key for name in names}))
 
 
-@router.get("/plans", summary="List plans", responses={200: {"model": PlanPage}})
+@router.get("/plans", summary="List plans", responses={200: {"model": PlanPage}, **NOT_MODIFIED})
 async def list_plans(
     request: Request,
     date: Annotated[str | None, Query(max_length=64)] = None,
@@ -135,7 +136,11 @@ async def list_plans(
     return await cached_json(request, build)
 
 
-@router.get("/plans/{plan_id}", summary="One plan", responses={200: {"model": PlanPublic}})
+@router.get(
+    "/plans/{plan_id}",
+    summary="One plan",
+    responses={200: {"model": PlanPublic}, **NOT_MODIFIED, **errors(404)},
+)
 async def get_plan(request: Request, plan_id: PlanId) -> Response:
     plan = await run_in_threadpool(service_of(request).get_plan_by_id, plan_id)
     etag = plan_etag(plan.id, plan.version)
@@ -147,7 +152,7 @@ async def get_plan(request: Request, plan_id: PlanId) -> Response:
 @router.get(
     "/coaches/{coach}/plans/{day}",
     summary="The live plan of a coach and date",
-    responses={200: {"model": PlanPublic}},
+    responses={200: {"model": PlanPublic}, **NOT_MODIFIED, **errors(404)},
 )
 async def get_slot(request: Request, coach: str, day: str) -> Response:
     service = service_of(request)
@@ -164,7 +169,7 @@ async def get_slot(request: Request, coach: str, day: str) -> Response:
 @router.get(
     "/plans/{plan_id}/revisions",
     summary="Every revision of a plan, oldest first",
-    responses={200: {"model": list[RevisionPublic]}},
+    responses={200: {"model": RevisionList}, **NOT_MODIFIED, **errors(404)},
 )
 async def revisions(request: Request, plan_id: PlanId) -> Response:
     service = service_of(request)
@@ -208,7 +213,7 @@ async def create_plan(request: Request, body: PlanCreate, actor: Writer) -> Resp
 @router.patch(
     "/plans/{plan_id}",
     summary="Edit a plan's text (charts kept)",
-    responses={200: {"model": PlanPublic}},
+    responses={200: {"model": PlanPublic}, **errors(404, 412)},
 )
 async def edit_plan(
     request: Request, plan_id: PlanId, body: PlanEdit, actor: Writer, if_match: IfMatch = None
@@ -225,7 +230,7 @@ async def edit_plan(
 @router.delete(
     "/plans/{plan_id}",
     summary="Delete a plan (soft; restore brings it back)",
-    responses={200: {"model": PlanPublic}},
+    responses={200: {"model": PlanPublic}, **errors(404, 412)},
 )
 async def delete_plan(
     request: Request, plan_id: PlanId, actor: Writer, if_match: IfMatch = None
@@ -242,7 +247,7 @@ async def delete_plan(
 @router.post(
     "/plans/{plan_id}/restore",
     summary="Restore a deleted plan",
-    responses={200: {"model": PlanPublic}},
+    responses={200: {"model": PlanPublic}, **errors(404, 409, 412)},
 )
 async def restore_plan(
     request: Request, plan_id: PlanId, actor: Writer, if_match: IfMatch = None
@@ -259,7 +264,7 @@ async def restore_plan(
 @router.get(
     "/events",
     summary="Changes after an event id, oldest first",
-    responses={200: {"model": list[EventPublic]}},
+    responses={200: {"model": EventPage}},
 )
 async def events(
     request: Request,
@@ -280,7 +285,12 @@ def _resume_point(last_event_id: str | None, after: int | None) -> int:
     return after or 0
 
 
-@router.get("/events/stream", summary="Server-sent events, resumable with Last-Event-ID")
+@router.get(
+    "/events/stream",
+    summary="Server-sent events, resumable with Last-Event-ID",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
+)
 async def stream(
     request: Request,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
