@@ -14,6 +14,7 @@ from client_support import NOW, PAST, PAST_DATE, Facade, frozen_now
 from coachplans.client import (
     AsyncCoachPlansClient,
     AsyncEnhancedWebhookClient,
+    BadRequestError,
     ClientError,
     CoachPlansClient,
     EnhancedWebhookClient,
@@ -77,6 +78,16 @@ async def test_mock_answers_bad_input_like_the_server(kind: str) -> None:
     }
     assert (await client.check_health())["components"]["discord_bot"]["status"] == "mock"
     assert "requests" in await client.get_server_metrics()
+
+
+async def test_typed_mock_answers_v1_errors_in_the_v1_shape(kind: str) -> None:
+    client = typed_mock(kind)
+    with pytest.raises(BadRequestError) as bad:
+        await client.get_plan("zz", PAST)
+    assert bad.value.body == {
+        "error": "Bad Request",
+        "message": "Invalid coach name 'zz'. Valid coaches: d, i, s, n",
+    }
 
 
 async def test_typed_mock_range_fetch_and_reads(kind: str) -> None:

@@ -42,6 +42,13 @@ def sample_texts(coach: str, day: date) -> tuple[str, str]:
     return sample.text, sample.author
 
 
+def bad_request(path: str, message: str) -> dict[str, str]:
+    """A 400 body as the server words it: v1 ``{error, message}``, the old routes' shape."""
+    if path.startswith("/api/v1/"):
+        return {"error": "Bad Request", "message": message}
+    return {"error": message}
+
+
 def respond(request: httpx.Request, status: int, body: Any) -> httpx.Response:
     """JSON with an ETag; a matching If-None-Match gets a 304, as from the server."""
     content = json.dumps(body, ensure_ascii=False).encode()
@@ -85,7 +92,7 @@ class OfflineServer:
                 try:
                     status, body = handler(request.url.params, *found.groups())
                 except ValidationFailed as exc:
-                    status, body = 400, {"error": str(exc)}
+                    status, body = 400, bad_request(path, str(exc))
                 return respond(request, status, body)
         return respond(
             request, 404, {"error": "Not Found", "message": f"Endpoint {path} not found"}
