@@ -34,6 +34,7 @@ class SqliteFile:
         self.path = path.expanduser().absolute()
         self.uri = f"{self.path.as_uri()}?mode=rw"
         self._opened = False
+        self._missing = False
         self._warned: Identity | None = None
 
     def identity(self) -> Identity | None:
@@ -44,7 +45,9 @@ class SqliteFile:
         return stat.st_dev, stat.st_ino
 
     def missing(self) -> DatabaseFileMissing:
-        log.error("the SQLite database file %s is missing", self.path)
+        if not self._missing:  # once per absence, not once per request
+            self._missing = True
+            log.error("the SQLite database file %s is missing; waiting for it", self.path)
         return DatabaseFileMissing(
             f"the database file {self.path.name} is missing (moved or deleted while the "
             "server runs); put it back: an empty database is never created in its place"
@@ -68,6 +71,9 @@ class SqliteFile:
         cparams["uri"] = True
 
     def _connected(self, _dbapi_conn: Any, record: Any) -> None:
+        if self._missing:
+            self._missing = False
+            log.warning("the SQLite database file %s is back", self.path)
         self._opened = True
         record.info[_KEY] = self.identity()
 
