@@ -163,3 +163,29 @@ class CompatError(BaseModel):
     """The compatibility routes' error, as the old server answered it."""
 
     error: str = Field(examples=["Invalid coach name 'x'. Valid coaches: d, i, s, n"])
+
+
+class CoachViewPublic(BaseModel):
+    coach: str
+    plan_id: int | None
+    bias: str = Field(description="bullish, bearish or neutral")
+    levels: list[LevelPublic]
+
+
+class ConsensusDayPublic(BaseModel):
+    date: str
+    coaches: list[CoachViewPublic]
+    silent: list[str] = Field(description="Coaches whose plan that day does not name the ticker")
+    bullish: int
+    bearish: int
+    neutral: int
+    lean: str | None = Field(description="The majority of bullish and bearish; null on a tie")
+
+
+class ConsensusPage(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    ticker: str
+    start: str = Field(alias="from")
+    end: str = Field(alias="to")
+    days: list[ConsensusDayPublic]

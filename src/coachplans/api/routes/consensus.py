@@ -12,7 +12,10 @@ from starlette.responses import Response
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, service_of
 from coachplans.api.json_body import dump
+from coachplans.api.openapi import NOT_MODIFIED
 from coachplans.api.routes.v1 import TICKER_PATTERN
+from coachplans.api.schemas import ConsensusPage
+from coachplans.api.storable import storable_values
 from coachplans.domain.consensus_wire import MAX_DAYS, consensus_day_public
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Plan
@@ -21,7 +24,11 @@ from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import ValidationFailed
 from coachplans.service import PlanService
 
-router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(require_reader)])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["v1"],
+    dependencies=[Depends(require_reader), Depends(storable_values)],
+)
 _PAGE = 1000
 
 
@@ -33,6 +40,7 @@ _PAGE = 1000
     "name it, the counts and the lean (the majority of bullish and bearish, null on a tie). "
     "A range lists only the days that have plans. Any spelling of the ticker works "
     "(`$BTC`, `BTCUSDT`, `BTC-USD`).",
+    responses={200: {"model": ConsensusPage}, **NOT_MODIFIED},
 )
 async def consensus(
     request: Request,
