@@ -352,3 +352,48 @@ async def test_request_ids_are_per_asyncio_task(tmp_path: Path) -> None:
     matches = [TEXT_LINE.match(line) for line in _lines(path)]
     pairs = sorted((m.group("req"), m.group("message")) for m in matches if m)
     assert pairs == [("task-a", "handling task-a"), ("task-b", "handling task-b")]
+
+
+# --- control characters from outside ------------------------------------------------------
+
+FORGED = "/x\n2026-11-21T23:30:01.123+00:00 WARNING coachplans.api.auth [req=-] forged"
+
+
+def test_text_lines_escape_control_characters(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    log.info("GET %s 404", FORGED + "\r\x00\x1b[31m\x85\u2028\u202e\t")
+    lines = _lines(path)
+    assert len(lines) == 1
+    assert "WARNING" not in [m.group("level") for m in map(TEXT_LINE.match, lines) if m]
+    raw = path.read_text(encoding="utf-8")
+    for char in "\r\x00\x1b\x85\u2028\u202e\t":
+        assert char not in raw, repr(char)
+    assert lines[0].endswith(
+        "GET /x\\n2026-11-21T23:30:01.123+00:00 WARNING coachplans.api.auth [req=-] forged"
+        "\\r\\x00\\x1b[31m\\x85\\u2028\\u202e\\t 404"
+    )
+
+
+def test_text_tracebacks_cannot_start_a_line_of_their_own(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    try:
+        raise ValueError("bad chart id" + FORGED + "\r\x1b[2J")
+    except ValueError:
+        log.exception("ingest failed")
+    first, *rest = _lines(path)
+    assert TEXT_LINE.match(first)
+    assert rest and all(line.startswith("    ") for line in rest), rest
+    assert "\r" not in path.read_text(encoding="utf-8")
+    assert "\x1b" not in path.read_text(encoding="utf-8")
+
+
+def test_json_lines_escape_every_control_character(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log", json_lines=True)
+    value = FORGED + "\r\x00\x1b\x7f\x85\x9b\u2028\u2029\u202e"
+    log.info("GET %s", value, extra={"path": value})
+    raw = path.read_text(encoding="utf-8")
+    for char in "\n\r\x00\x1b\x7f\x85\x9b\u2028\u2029\u202e":
+        assert char not in raw.rstrip("\n"), repr(char)
+    record = json.loads(raw)
+    assert record["message"] == f"GET {value}"
+    assert record["path"] == value

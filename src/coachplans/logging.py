@@ -12,6 +12,7 @@ import contextvars
 import json
 import logging
 import logging.handlers
+import re
 import sys
 import threading
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ __all__ = [
     "clear_secrets",
     "configure_logging",
     "current_request_id",
+    "escape_controls",
     "mask_secrets",
     "register_secret",
     "request_id_var",
@@ -52,14 +54,41 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__di
     "taskName",
     "color_message",
 }  # uvicorn's ANSI copy
-# Characters json.dumps leaves raw that str.splitlines() would still treat as line breaks.
-_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+# Characters that could forge or hide a log line when they come from outside (a request path,
+# a query, a Discord message): C0 and C1 controls, DEL, the Unicode line and paragraph
+# separators, and the bidirectional overrides that reorder what a terminal shows.
+_CONTROL_CODES = [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)]
+_CONTROL_CODES += range(0x2066, 0x206A)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_TEXT_ESCAPES = {
+    code: _NAMED.get(chr(code)) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    for code in _CONTROL_CODES
+}
+_CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CODES) + "]")
+# json.dumps escapes C0 controls itself; these it leaves raw (with ensure_ascii=False).
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _CONTROL_CODES if code >= 0x7F}
+_CONTINUATION = "    "  # a traceback's lines never start at column 0, where records do
 _PLAIN = logging.Formatter()
 
 _secrets_lock = threading.Lock()
 _secrets: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
 _config_lock = threading.Lock()
 _installed: list[logging.Handler] = []
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as a visible escape (``\\n``,
+    ``\\x00``, ``\\u2028``), so that it cannot start or hide a line."""
+    if _CONTROL.search(text) is None:  # the common case costs one scan
+        return text
+    return text.translate(_TEXT_ESCAPES)
+
+
+def _indent_block(text: str) -> str:
+    """A multi-line block (traceback, stack) kept readable but with every line indented, and
+    any other control character escaped."""
+    lines = [escape_controls(line) for line in text.split("\n")]
+    return "\n".join(_CONTINUATION + line for line in lines)
 
 
 def current_request_id() -> str | None:
@@ -164,8 +193,19 @@ class TextFormatter(logging.Formatter):
         return _iso_timestamp(record)
 
     def format(self, record: logging.LogRecord) -> str:
+        """One line per record: the message's control characters are escaped and a
+        traceback's lines are indented, so nothing logged can pass for a record of its own."""
         _set_request_id(record)
-        return super().format(record)
+        record.message = escape_controls(_safe_message(record))
+        record.asctime = self.formatTime(record)
+        text = self.formatMessage(record)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            text += "\n" + _indent_block(record.exc_text)
+        if record.stack_info:
+            text += "\n" + _indent_block(self.formatStack(record.stack_info))
+        return text
 
 
 def _jsonable(value: Any) -> Any:
@@ -211,10 +251,9 @@ class JsonFormatter(logging.Formatter):
 
     @staticmethod
     def _dumps(payload: dict[str, Any]) -> str:
+        # Raw controls can only sit inside JSON strings, where a \\u escape means the same.
         line = json.dumps(payload, ensure_ascii=False, default=str)
-        for raw, escaped in _LINE_BREAKS.items():
-            line = line.replace(raw, escaped)
-        return line
+        return line.translate(_JSON_ESCAPES) if _CONTROL.search(line) else line
 
 
 # --- configuration ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 import time
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +24,26 @@ _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # cheaper per request than uuid4.
 _ID_PREFIX = secrets.token_hex(6)
 _ID_COUNTER = itertools.count(1)
+# Query names that carry credentials, judged on the decoded, lower-cased name without
+# separators (``Access-Token``, ``%74oken`` and ``api_key`` all match).
+_CREDENTIAL_NAME = re.compile(
+    r"token|passw|pwd|secret|apikey|^key$|accesskey|^auth|signature|^sig$|credential|session|jwt"
+)
+_SEPARATORS = re.compile(r"[^a-z0-9]")
+MASK = "***"
+
+
+def masked_query(query: str) -> str:
+    """The raw query string with the value of every credential-like name replaced by
+    ``***``, whatever its encoding; other values are left as the client sent them."""
+    if not query:
+        return query
+    parts = []
+    for pair in query.split("&"):
+        name, sep, _value = pair.partition("=")
+        plain = _SEPARATORS.sub("", unquote_plus(name).lower())
+        parts.append(f"{name}={MASK}" if sep and _CREDENTIAL_NAME.search(plain) else pair)
+    return "&".join(parts)
 
 
 def pick_request_id(scope: Scope) -> str:
@@ -77,7 +98,7 @@ class RequestContextMiddleware:
         template = getattr(route, "path", None) or "unmatched"
         self.metrics.observe(scope["method"], template, status, seconds)
         if log.isEnabledFor(logging.INFO):
-            query = scope.get("query_string", b"").decode("latin-1")
+            query = masked_query(scope.get("query_string", b"").decode("latin-1"))
             log.info(
                 "%s %s%s %d %.1fms",
                 scope["method"],
