@@ -165,6 +165,11 @@ def test_flags_become_nested_overrides() -> None:
         ("postgresql://h/db?user=u&password=pw", "postgresql://h/db?password=***&user=u"),
         ("sqlite:///plans.db", "sqlite:///plans.db"),
         ("not a url://u:pw@h", "not a url://u:***@h"),
+        ("postgresql://u:p@ss@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u:pw@h:notaport/db", "postgresql://u:***@h:notaport/db"),
+        ("host=db user=u password=pw dbname=x", "host=db user=u password=*** dbname=x"),
+        ("host=db password='p w' port=5", "host=db password=*** port=5"),
+        ("postgresql:///db?sslpassword=pw&pwd=pw", "postgresql:///db?pwd=***&sslpassword=***"),
     ],
 )
 def test_mask_url(url: str, shown: str) -> None:
@@ -255,7 +260,7 @@ def test_invalid_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_bad_log_level_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "show", "--log-level", "LOUD"]) == 2
     err = capsys.readouterr().err
-    assert "logging.level" in err and err.count("\n") == 1
+    assert err.startswith("coachplans: --log-level: ") and err.count("\n") == 1
 
 
 def test_usage_errors_and_help(capsys: pytest.CaptureFixture[str]) -> None:
@@ -313,3 +318,35 @@ def test_bot_that_cannot_reach_discord_exits_1(
     assert err.splitlines()[-1] == "coachplans: the Discord bot could not run (see the log above)"
     assert "gave up after 2 failed starts" in err
     assert DISCORD_SECRET not in err
+
+
+# --- bad database URLs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["config", "show"], ["export"]])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://u:{DB_SECRET}@h:notaport/x",
+        f"mysql://u:{DB_SECRET}@h/x",
+        f"host=db user=u password={DB_SECRET} dbname=x",
+    ],
+)
+def test_bad_database_url_is_one_line_and_exit_2(
+    command: list[str],
+    url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(command) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("coachplans: DATABASE_URL: ") and err.count("\n") == 1, err
+    assert "SECRET" not in out + err
+
+
+def test_bad_database_url_in_a_real_process() -> None:
+    done = run_cli("db", "current", env={"DATABASE_URL": f"mysql://u:{DB_SECRET}@h/x"})
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "SECRET" not in done.stderr
+    assert done.stderr.startswith("coachplans: DATABASE_URL: ")

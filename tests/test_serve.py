@@ -249,3 +249,20 @@ def test_open_reads_on_a_public_address_log_a_warning(caplog: pytest.LogCaptureF
         assert caplog.records == []
         warn_if_exposed(exposed)
     assert "0.0.0.0" in caplog.text and "require_read_token" in caplog.text
+
+
+def test_short_api_tokens_log_a_warning_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    from coachplans.serve import warn_if_weak_tokens
+
+    strong = "0123456789abcdef"
+    settings = load_settings(
+        run_bot=False, api={"tokens": f"ops:tiny-secret,agents:{strong},bot:x"}
+    )
+    with caplog.at_level(logging.WARNING, logger="coachplans.serve"):
+        warn_if_weak_tokens(load_settings(run_bot=False, api={"tokens": f"agents:{strong}"}))
+        assert caplog.records == []
+        warn_if_weak_tokens(settings)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    message = caplog.records[0].getMessage()
+    assert "'bot', 'ops'" in message and "16 characters" in message
+    assert "agents" not in message and "tiny-secret" not in message

@@ -206,7 +206,7 @@ def test_api_tokens_parse(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("raw", ["justasecretvalue", "name:", ":secretvalue", "a:b,brokenentry"])
 def test_malformed_api_tokens_are_an_error(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv("API_TOKENS", raw)
-    with pytest.raises(ConfigError, match=r"api\.tokens") as caught:
+    with pytest.raises(ConfigError, match=r"^API_TOKENS: ") as caught:
         no_bot()
     message = str(caught.value)
     assert "secretvalue" not in message and "brokenentry" not in message
@@ -239,7 +239,7 @@ def test_token_not_needed_in_mock_mode_or_without_bot(monkeypatch: pytest.Monkey
 
 def test_bad_log_level_names_logging_level(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "LOUD")
-    with pytest.raises(ConfigError, match=r"logging\.level"):
+    with pytest.raises(ConfigError, match=r"^LOG_LEVEL: .*; fix or unset LOG_LEVEL$"):
         no_bot()
 
 
@@ -250,5 +250,65 @@ def test_bad_port_names_api_port() -> None:
 
 def test_bad_timezone_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MARKET_TIMEZONE", "Mars/Olympus")
-    with pytest.raises(ConfigError, match="market_timezone"):
+    with pytest.raises(ConfigError, match=r"^MARKET_TIMEZONE: "):
         no_bot()
+
+
+# --- errors name what the user set ---------------------------------------------------------
+
+
+def test_bad_env_value_names_the_variable_and_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("API_PORT", "notaport")
+    with pytest.raises(ConfigError) as caught:
+        no_bot()
+    message = str(caught.value)
+    assert message.startswith("API_PORT: ")
+    assert "fix or unset API_PORT" in message
+    assert "notaport" not in message and "\n" not in message
+    monkeypatch.setenv("COACHPLANS_API__PORT", "70000")  # the prefixed name wins over API_PORT
+    with pytest.raises(ConfigError, match=r"^COACHPLANS_API__PORT: .*65535"):
+        no_bot()
+
+
+def test_bad_yaml_value_names_the_key_and_the_file(tmp_path: Path) -> None:
+    config = write_yaml(tmp_path, "api:\n  port: abc\ncoaches:\n  - key: '!!'\n    name: X\n")
+    with pytest.raises(ConfigError) as caught:
+        no_bot(config_file=config)
+    message = str(caught.value)
+    assert f"api.port in {config}: " in message
+    assert f"coaches[0].key in {config}: " in message
+    assert f"fix api.port in {config}" in message
+
+
+def test_duplicate_token_names_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("API_TOKENS", "ops:first-secret-value,agents:x-secret-value,ops:second")
+    with pytest.raises(ConfigError) as caught:
+        no_bot()
+    message = str(caught.value)
+    assert message.startswith("API_TOKENS: ")
+    assert "duplicate token name 'ops'" in message
+    assert "secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("postgresql://u:pw-SECRET@h:notaport/x", "port"),
+        ("postgresql://u:pw-SECRET@h:99999/x", "port"),
+        ("mysql://u:pw-SECRET@h/x", "driver"),
+        ("nosuchdb://u:pw-SECRET@h/x", "unknown database"),
+        ("host=db user=u password=pw-SECRET dbname=x", "not a database URL"),
+    ],
+)
+def test_bad_database_url_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, url: str, problem: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as caught:
+        no_bot()
+    message = str(caught.value)
+    assert message.startswith("DATABASE_URL: ")
+    assert problem in message
+    assert "SECRET" not in message and "\n" not in message

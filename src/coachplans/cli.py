@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import logging
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
@@ -25,6 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from coachplans import __version__
+from coachplans.db_url import DatabaseUrlError, check_url, mask_url
 from coachplans.errors import CoachPlansError, ConfigError
 from coachplans.mcp import command as mcp_command
 from coachplans.settings import DatabaseSettings, Settings, load_settings
@@ -34,7 +34,15 @@ log = logging.getLogger("coachplans.cli")
 PROG = "coachplans"
 MASK = "***"
 MOCK_DATABASE = "coach_plans.mock.db"
-_URL_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+# The flag of each setting a flag overrides, so that an error names what the user typed.
+FLAGS: dict[tuple[str | int, ...], str] = {
+    ("api", "host"): "--host",
+    ("api", "port"): "--port",
+    ("database", "url"): "--database-url",
+    ("logging", "level"): "--log-level",
+    ("logging", "json_lines"): "--log-json",
+    ("mock", "enabled"): "--mock",
+}
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -199,7 +207,7 @@ def settings_from(args: argparse.Namespace, *, run_bot: bool | None = None) -> S
     overrides = overrides_from(args)
     if run_bot is not None:
         overrides["run_bot"] = run_bot
-    return separate_mock_database(load_settings(**overrides))
+    return separate_mock_database(load_settings(flags=FLAGS, **overrides))
 
 
 def separate_mock_database(settings: Settings) -> Settings:
@@ -208,20 +216,6 @@ def separate_mock_database(settings: Settings) -> Settings:
     if settings.mock.enabled and not settings.database.model_fields_set:
         return settings.model_copy(update={"database": DatabaseSettings(path=MOCK_DATABASE)})
     return settings
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password (and a ``password=`` query value) replaced by ``***``."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return _URL_PASSWORD.sub(rf"\1{MASK}@", url)
-    if parsed.password is not None:
-        parsed = parsed.set(password=MASK)
-    query = {key: MASK if "pass" in key.lower() else value for key, value in parsed.query.items()}
-    return parsed.set(query=query).render_as_string(hide_password=False).replace("%2A", "*")
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -449,6 +443,11 @@ def _copy(args: argparse.Namespace) -> int:
 
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
+    for flag, url in (("--from", args.source), ("--to", args.target)):
+        try:
+            check_url(url)
+        except DatabaseUrlError as exc:
+            raise ConfigError(f"{flag}: {exc}") from None
     report = run_copy(args.source, args.target, mask_url(args.source), mask_url(args.target))
     _report(report, args.json)
     return 0

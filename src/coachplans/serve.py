@@ -67,6 +67,7 @@ async def serve_api(
     sock = bind_socket(settings.api.host, settings.api.port)
     try:
         warn_if_exposed(settings)
+        warn_if_weak_tokens(settings)
         background = await _start_mock(settings, service, bot_state, stop)
         server = _Server(_uvicorn_config(settings, service, bot_state, stop))
         background += _start_bot(settings, service, bot_state, stop)
@@ -103,6 +104,25 @@ def warn_if_exposed(settings: Settings) -> None:
             "the API listens on %s, not a loopback address, and reads need no token: anyone "
             "who can reach it can read every plan (set api.require_read_token: true to close it)",
             api.host,
+        )
+
+
+MIN_TOKEN_LENGTH = 16
+
+
+def warn_if_weak_tokens(settings: Settings) -> None:
+    """Name (never show) the API tokens short enough to be guessed."""
+    weak = sorted(
+        name
+        for name, secret in settings.api.tokens.items()
+        if len(secret.get_secret_value()) < MIN_TOKEN_LENGTH
+    )
+    if weak:
+        log.warning(
+            "API tokens %s are shorter than %d characters and could be guessed: use long random "
+            "values (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
+            ", ".join(map(repr, weak)),
+            MIN_TOKEN_LENGTH,
         )
 
 

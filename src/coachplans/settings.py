@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from coachplans.db_url import check_url
 from coachplans.domain.coaches import DEFAULT_ROSTER, coach_key
 from coachplans.domain.dates import DEFAULT_TIMEZONE
 from coachplans.errors import ConfigError
@@ -99,6 +100,13 @@ class DiscordSettings(_Section):
 class DatabaseSettings(_Section):
     url: str | None = None
     path: str = "coach_plans.db"
+
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the engine is built: a bad URL is one line naming the
+        # setting, before anything starts, and the URL (with its password) is never echoed.
+        return check_url(value) if value else None
 
     @property
     def effective_url(self) -> str:
@@ -244,6 +252,8 @@ def parse_token_list(raw: str) -> dict[str, str]:
         name, sep, secret = item.partition(":")
         if not sep or not name.strip() or not secret.strip():
             raise ValueError("API_TOKENS entries must look like name:secret")
+        if name.strip() in tokens:  # the name is the actor of every write: one secret each
+            raise ValueError(f"duplicate token name {name.strip()!r}; give each token its own name")
         tokens[name.strip()] = secret.strip()
     return tokens
 
@@ -314,25 +324,86 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def describe_validation_error(exc: Exception) -> str:
-    """One human line per problem, naming the setting (never its value)."""
+Loc = tuple[str | int, ...]
+_LEGACY_BY_FIELD: dict[tuple[str, ...], str] = {
+    **{fields: name for name, fields in LEGACY_ENV.items()},
+    **{(field,): name for name, field in TOP_LEVEL_ENV.items()},
+}
+
+
+def _dotted(loc: Loc) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)[1:]
+
+
+def _nested(data: Mapping[str, Any], loc: Loc) -> bool:
+    value: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            if not isinstance(value, list) or part >= len(value):
+                return False
+        elif not isinstance(value, Mapping) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+def _env_name(loc: Loc) -> str | None:
+    """The environment variable that set ``loc``, the prefixed name first (it wins)."""
+    for depth in range(len(loc), 0, -1):
+        named = [str(part) for part in loc[:depth] if isinstance(part, str)]
+        if len(named) == depth:
+            prefixed = "COACHPLANS_" + "__".join(named).upper()
+            if any(key.upper() == prefixed for key in os.environ):
+                return prefixed
+    legacy = _LEGACY_BY_FIELD.get(tuple(str(part) for part in loc[:2]))
+    return legacy if legacy and os.environ.get(legacy) else None
+
+
+def setting_origin(loc: Loc, overrides: Mapping[str, Any], flags: Mapping[Loc, str]) -> str:
+    """Where the value at ``loc`` came from, as the user wrote it, and how to fix it:
+    the command-line flag, the environment variable, or the key in the YAML file."""
+    dotted = _dotted(loc)
+    if _nested(overrides, loc):
+        flag = flags.get(loc[:2])
+        return f"{flag}|fix {flag}" if flag else f"{dotted}|"
+    env = _env_name(loc)
+    if env:
+        return f"{env}|fix or unset {env}"
+    path = overrides.get("config_file") or os.environ.get("COACHPLANS_CONFIG")
+    if path:
+        return f"{dotted} in {path}|fix {dotted} in {path}"
+    return f"{dotted}|"
+
+
+def describe_validation_error(
+    exc: Exception,
+    overrides: Mapping[str, Any] | None = None,
+    flags: Mapping[Loc, str] | None = None,
+) -> str:
+    """One human line per problem, naming the setting as the user set it (flag, environment
+    variable or YAML key) and how to fix it; never its value."""
     errors = getattr(exc, "errors", None)
     if not callable(errors):
         return str(exc)
     lines = []
     for err in errors():
-        where = ".".join(str(part) for part in err.get("loc", ()))
+        loc = tuple(err.get("loc", ()))
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        lines.append(f"invalid setting {where}: {message}" if where else message)
+        if not loc:
+            lines.append(message)
+            continue
+        where, fix = setting_origin(loc, overrides or {}, flags or {}).split("|", 1)
+        lines.append(f"{where}: {message}" + (f"; {fix}" if fix else ""))
     return "; ".join(lines)
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Build settings; raise ConfigError with a clear message when they are invalid."""
+def load_settings(*, flags: Mapping[Loc, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings; raise ConfigError with a clear message when they are invalid.
+    ``flags``: the command-line flag of each overridden setting, for the messages."""
     from pydantic import ValidationError
 
     clean = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from exc
+        raise ConfigError(describe_validation_error(exc, clean, flags)) from exc

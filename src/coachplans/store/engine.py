@@ -8,18 +8,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from coachplans.db_url import normalise_url
 from coachplans.errors import ConfigError
 from coachplans.store.sqlite_file import SqliteFile
 
+__all__ = ["SQLITE_BUSY_MS", "is_sqlite", "make_engine", "normalise_url"]
+
 SQLITE_BUSY_MS = 30_000
-
-
-def normalise_url(url: str) -> str:
-    """Plain ``postgresql://`` URLs use psycopg 3, the driver we ship."""
-    parsed = make_url(url)
-    if parsed.drivername in {"postgresql", "postgres"}:
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
