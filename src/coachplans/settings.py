@@ -36,6 +36,8 @@ LEGACY_ENV: dict[str, tuple[str, str]] = {
     "API_HOST": ("api", "host"),
     "API_PORT": ("api", "port"),
     "API_TOKENS": ("api", "tokens"),
+    "PUBLIC_URL": ("api", "public_url"),
+    "ALLOWED_HOSTS": ("api", "allowed_hosts"),
     "LOG_LEVEL": ("logging", "level"),
     "LOG_FILE": ("logging", "file"),
     "LOG_MAX_SIZE_MB": ("logging", "max_size_mb"),
@@ -126,6 +128,29 @@ class ApiSettings(_Section):
     # Hot reads are served from memory; writes in this process drop the cache at once, and
     # this bounds how long a write made by another process can go unseen.
     read_cache_seconds: float = Field(default=1.0, ge=0)
+    # Absolute links in responses (chart URLs) start with public_url when it is set (the
+    # address clients use, e.g. behind a proxy). Otherwise the request's Host is followed only
+    # for loopback names, the bound address and allowed_hosts ("name" on the server's port,
+    # "name:port", or "*" for any); any other Host gets the server's own address.
+    public_url: str | None = None
+    allowed_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        scheme, sep, rest = value.partition("://")
+        if scheme.lower() not in {"http", "https"} or not sep or not rest.split("/")[0]:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://plans.example.com")
+        return value.rstrip("/")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("tokens", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from coachplans.api.auth import require_reader
 from coachplans.api.events import EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
+from coachplans.api.links import LinkBase
 from coachplans.api.metrics import RequestMetrics
 from coachplans.api.middleware import RequestContextMiddleware
 from coachplans.api.plan_json import PlanJson
@@ -73,6 +74,7 @@ def create_app(
     app.state.metrics = RequestMetrics()
     app.state.read_cache = ReadCache(settings.api.read_cache_seconds)
     app.state.plan_json = PlanJson()
+    app.state.links = LinkBase(settings.api)
     service.subscribe(app.state.read_cache.invalidate)
     errors.install(app)
     app.include_router(ops.router)
@@ -109,6 +111,7 @@ def create_app(
         CachedReadMiddleware,
         cache=app.state.read_cache,
         open_reads=not settings.api.require_read_token,
+        links=app.state.links,
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

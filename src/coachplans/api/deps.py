@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from coachplans.api.json_body import JSON, if_none_match
+from coachplans.api.links import LinkBase
 from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache, cache_key
 from coachplans.contract import chart_url
@@ -22,9 +23,16 @@ def service_of(request: Request) -> PlanService:
     return service
 
 
+def link_base(request: Request) -> str:
+    """The base of absolute links in this response (api/links.py)."""
+    links: LinkBase = request.app.state.links
+    return links(request.scope)
+
+
 def chart_base(request: Request) -> str:
-    """Where chart links point: the request's own base URL."""
-    return str(request.base_url).rstrip("/")
+    """Where chart links point: PUBLIC_URL, or this server as the request named it when
+    that name is allowed (api/links.py)."""
+    return link_base(request)
 
 
 def chart_url_for(request: Request) -> Callable[[ChartRef], str]:
@@ -43,7 +51,7 @@ async def cached_json(
     """Serve a read from the cache, or build it in a worker thread and remember it. The
     route has validated the request; an identical request then hits the fast path."""
     cache: ReadCache = request.app.state.read_cache
-    key = cache_key(request.scope)
+    key = cache_key(request.scope, link_base(request))
     entry = cache.lookup(key)
     if entry is None:
         entry = await cache.fill(key, build, cache_control, request.scope.get("route"))

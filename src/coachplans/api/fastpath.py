@@ -1,27 +1,29 @@
 """Cache hits answered straight from ASGI, before routing and dependency solving.
 
-A hit is a byte-identical GET (path, query, host) that a route validated and answered since
-the last write. Anything else, or a request that needs CORS headers or a token, goes the
-normal way through FastAPI.
+A hit is a byte-identical GET (path, query, base of its links) that a route validated and
+answered since the last write. Anything else, or a request that needs CORS headers or a token,
+goes the normal way through FastAPI.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from coachplans.api.links import LinkBase
 from coachplans.api.read_cache import ReadCache, cache_key
 from coachplans.contract import etag_matches
 
 
 class CachedReadMiddleware:
-    def __init__(self, app: ASGIApp, cache: ReadCache, open_reads: bool):
+    def __init__(self, app: ASGIApp, cache: ReadCache, open_reads: bool, links: LinkBase):
         self.app = app
         self.cache = cache
         self.open_reads = open_reads
+        self.links = links
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and self.open_reads:
-            entry = self.cache.lookup(cache_key(scope))
+            entry = self.cache.lookup(cache_key(scope, self.links(scope)))
             if entry is not None:
                 has_origin, if_none_match = _read_headers(scope)
                 if not has_origin:

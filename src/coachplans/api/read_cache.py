@@ -16,7 +16,7 @@ from starlette.types import Scope
 
 from coachplans.api.json_body import etag_of
 
-CacheKey = tuple[str, bytes, bytes, str]
+CacheKey = tuple[str, bytes, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +29,10 @@ class CachedBody:
     built_at: float
 
 
-def cache_key(scope: Scope) -> CacheKey:
-    """What makes two GETs the same: path, raw query, host and scheme (URLs in the body
-    are absolute, built from the host)."""
-    host = b""
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = value
-            break
-    return (scope["path"], scope["query_string"], host, scope.get("scheme", "http"))
+def cache_key(scope: Scope, link_base: str) -> CacheKey:
+    """What makes two GETs the same: path, raw query and the base of the absolute URLs in
+    the body (api/links.py; never a raw Host header, which the client chooses)."""
+    return (scope["path"], scope["query_string"], link_base)
 
 
 class ReadCache:
