@@ -25,6 +25,7 @@ import uvicorn
 
 from coachplans.bot_status import BotState
 from coachplans.errors import CoachPlansError
+from coachplans.header_guard import guarded_protocol
 from coachplans.service import PlanService
 from coachplans.settings import Settings
 
@@ -139,10 +140,14 @@ def _uvicorn_config(
     # Event streams end when a graceful shutdown begins: the server waits for open
     # connections before it stops.
     app.state.event_hub.close_on(stop)
+    api = settings.api
     return uvicorn.Config(
         app,
-        host=settings.api.host,
-        port=settings.api.port,
+        host=api.host,
+        port=api.port,
+        http=guarded_protocol(api.header_timeout_seconds, api.max_header_bytes),
+        h11_max_incomplete_event_size=api.max_header_bytes,
+        timeout_keep_alive=api.keep_alive_seconds,
         log_config=None,
         lifespan="on",
         proxy_headers=False,

@@ -134,6 +134,11 @@ class ApiSettings(_Section):
     # "name:port", or "*" for any); any other Host gets the server's own address.
     public_url: str | None = None
     allowed_hosts: list[str] = Field(default_factory=list)
+    # Slow or oversized request headers (header_guard.py): a request's headers must arrive
+    # within this time and size, or the connection is answered 408 / 431 and closed.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    keep_alive_seconds: int = Field(default=5, ge=1)
 
     @field_validator("public_url")
     @classmethod

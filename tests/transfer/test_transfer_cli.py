@@ -98,7 +98,13 @@ def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]
 
 def test_unknown_source_timezone_exits_2(old_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run_cli(
-        capsys, "import", str(old_db), "--source-timezone", "Mars/Olympus", "--database-url", "sqlite://"
+        capsys,
+        "import",
+        str(old_db),
+        "--source-timezone",
+        "Mars/Olympus",
+        "--database-url",
+        "sqlite://",
     )
     assert status == 2
     assert err == "coachplans: --source-timezone: unknown time zone 'Mars/Olympus'\n"
