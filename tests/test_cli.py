@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -203,7 +204,7 @@ def test_db_upgrade_then_current_reports_head(
 ) -> None:
     url = sqlite_url(tmp_path)
     assert main(["db", "current", "--database-url", url]) == 0
-    assert "none (empty database" in capsys.readouterr().out
+    assert "none (no database file yet" in capsys.readouterr().out
     assert main(["db", "upgrade", "--database-url", url]) == 0
     assert f"revision: {head()} (head)" in capsys.readouterr().out
     assert main(["db", "current", "--database-url", url]) == 0
@@ -350,3 +351,84 @@ def test_bad_database_url_in_a_real_process() -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "SECRET" not in done.stderr
     assert done.stderr.startswith("coachplans: DATABASE_URL: ")
+
+
+# --- each command its own flags ---------------------------------------------------------------
+
+BASE_FLAGS = {"-h", "--config", "--database-url", "--log-level", "--log-json"}
+SERVER_FLAGS = BASE_FLAGS | {"--host", "--port", "--mock"}
+OWN_FLAGS = {
+    ("serve",): SERVER_FLAGS | {"--no-bot"},
+    ("api",): SERVER_FLAGS,
+    ("bot",): BASE_FLAGS,
+    ("config", "show"): SERVER_FLAGS,
+    ("db", "upgrade"): BASE_FLAGS,
+    ("db", "current"): BASE_FLAGS,
+    ("db", "copy"): {"-h", "--config", "--log-level", "--log-json", "--from", "--to", "--json"},
+    ("signals", "backfill"): BASE_FLAGS,
+    ("import",): BASE_FLAGS
+    | {"--format", "--dry-run", "--fetch-charts", "--source-timezone", "--no-backup"}
+    | {"--backup-dir", "--json"},
+    ("export",): BASE_FLAGS | {"--output", "--json"},
+}
+
+
+def leaf_parsers() -> dict[tuple[str, ...], argparse.ArgumentParser]:
+    found: dict[tuple[str, ...], argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            found[path] = parser
+        for sub in subs:
+            for name, child in sub.choices.items():
+                walk(child, (*path, name))
+
+    walk(build_parser(), ())
+    return found
+
+
+def long(action: argparse.Action) -> str:
+    return next(s for s in action.option_strings if s.startswith("--"))
+
+
+def test_each_command_shows_only_its_own_flags_each_with_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    leaves = leaf_parsers()
+    assert set(leaves) == set(OWN_FLAGS)
+    for path, parser in leaves.items():
+        shown = [a for a in parser._actions if a.option_strings and a.help != argparse.SUPPRESS]
+        flags = {a.option_strings[0] if a.option_strings[0] == "-h" else long(a) for a in shown}
+        assert flags == OWN_FLAGS[path], path
+        assert all(a.help for a in shown), [a.option_strings for a in shown if not a.help]
+        assert main([*path, "--help"]) == 0
+        text = capsys.readouterr().out
+        for flag in {"--mock", "--no-bot", "--host", "--port"} - OWN_FLAGS[path]:
+            assert flag not in text, (path, flag)
+
+
+# --- read-only commands -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["export"], ["config", "show"]])
+def test_read_only_commands_never_create_a_database(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(command)  # in an empty folder: the default database, coach_plans.db
+    nested = tmp_path / "not" / "there" / "plans.db"
+    nested_status = main([*command, "--database-url", f"sqlite:///{nested}"])
+    assert list(tmp_path.iterdir()) == []
+    out, err = capsys.readouterr()
+    if command == ["db", "current"]:
+        assert (status, nested_status) == (0, 0)
+        assert out.count("revision: none (no database file yet") == 2
+    else:
+        assert (status, nested_status) == ((0, 0) if command == ["config", "show"] else (1, 1))
+    if command == ["export"]:
+        assert err.splitlines() == [
+            f"coachplans: no database at {tmp_path / 'coach_plans.db'}: nothing was created "
+            "(`coachplans db upgrade` creates it)",
+            f"coachplans: no database at {nested}: nothing was created "
+            "(`coachplans db upgrade` creates it)",
+        ]

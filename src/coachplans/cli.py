@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from coachplans import __version__
-from coachplans.db_url import DatabaseUrlError, check_url, mask_url
+from coachplans.db_url import DatabaseUrlError, check_url, mask_url, sqlite_path
 from coachplans.errors import CoachPlansError, ConfigError
 from coachplans.mcp import command as mcp_command
 from coachplans.settings import DatabaseSettings, Settings, load_settings
@@ -57,36 +57,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = _common_flags()
-    _leaf(
+    # Each command lists only the flags it uses.
+    base, server = [_settings_flags(database=True)], [_settings_flags(server=True)]
+    serve = _leaf(
         commands,
         "serve",
         "run the API and the Discord bot in one process (the bot needs DISCORD_BOT_TOKEN; "
         "--no-bot serves the API alone; --mock simulates the bot); the API keeps serving "
         "whatever happens to the bot",
         _serve,
-        common,
+        server,
     )
-    _leaf(commands, "api", "run the API only (no bot)", _api, common)
-    _leaf(
-        commands,
-        "bot",
-        "run the Discord bot only (no API); exits 1 when Discord rejects the token or the "
-        "Message Content intent",
-        _bot,
-        common,
+    serve.add_argument("--no-bot", action="store_true", help="do not run the Discord bot")
+    _leaf(commands, "api", "run the API only (no bot)", _api, server)
+    _hidden_refusals(
+        _leaf(
+            commands,
+            "bot",
+            "run the Discord bot only (no API); exits 1 when Discord rejects the token or the "
+            "Message Content intent",
+            _bot,
+            base,
+        )
     )
     config = commands.add_parser("config", help="inspect the settings")
     config_commands = config.add_subparsers(dest="action", required=True, metavar="ACTION")
-    _leaf(config_commands, "show", "print the effective settings, secrets masked", _show, common)
+    _leaf(config_commands, "show", "print the effective settings, secrets masked", _show, server)
     db = commands.add_parser("db", help="database schema migrations")
     db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
-    _leaf(db_commands, "upgrade", "migrate the database to the latest schema", _upgrade, common)
+    _leaf(db_commands, "upgrade", "migrate the database to the latest schema", _upgrade, base)
     _leaf(
-        db_commands, "current", "print the schema revision and whether it is head", _current, common
+        db_commands,
+        "current",
+        "print the schema revision and whether it is head (read-only)",
+        _current,
+        base,
     )
     _copy_flags(
-        _leaf(db_commands, "copy", "copy everything to another (empty) database", _copy, common)
+        _leaf(
+            db_commands,
+            "copy",
+            "copy everything to another (empty) database",
+            _copy,
+            [_settings_flags()],
+        )
     )
     signals = commands.add_parser("signals", help="signals read from plan texts")
     signals_commands = signals.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -95,13 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
         "backfill",
         "parse every plan's current text and store its signals (idempotent)",
         _backfill_signals,
-        common,
+        base,
     )
     _import_flags(
-        _leaf(commands, "import", "import the old system's data or an export", _import, common)
+        _leaf(commands, "import", "import the old system's data or an export", _import, base)
     )
     _export_flags(
-        _leaf(commands, "export", "export every plan and chart as JSON Lines", _export, common)
+        _leaf(
+            commands,
+            "export",
+            "export every plan and chart as JSON Lines (read-only)",
+            _export,
+            base,
+        )
     )
     mcp_command.register(commands)
     return parser
@@ -150,32 +170,55 @@ def _export_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _copy_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="source", metavar="URL", required=True)
-    parser.add_argument("--to", dest="target", metavar="URL", required=True)
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        required=True,
+        help="database to copy from (a SQLAlchemy URL; only read)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="target",
+        metavar="URL",
+        required=True,
+        help="empty database to copy into (a SQLAlchemy URL; migrated first)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
-def _common_flags() -> argparse.ArgumentParser:
+def _settings_flags(*, database: bool = False, server: bool = False) -> argparse.ArgumentParser:
     flags = argparse.ArgumentParser(add_help=False)
     group = flags.add_argument_group("settings (override environment and config file)")
     group.add_argument("--config", metavar="PATH", help="YAML config file (${VAR} expanded)")
-    group.add_argument(
-        "--mock", action="store_true", default=None, help="mock mode: no Discord, seeded plans"
-    )
-    group.add_argument("--no-bot", action="store_true", help="do not run the Discord bot")
-    group.add_argument("--host", help="API host (default 127.0.0.1)")
-    group.add_argument("--port", type=int, help="API port (default 5000)")
-    group.add_argument("--database-url", metavar="URL", help="SQLAlchemy database URL")
+    if server:
+        group.add_argument(
+            "--mock", action="store_true", default=None, help="mock mode: no Discord, seeded plans"
+        )
+        group.add_argument("--host", help="API host (default 127.0.0.1)")
+        group.add_argument("--port", type=int, help="API port (default 5000)")
+    if database or server:
+        group.add_argument("--database-url", metavar="URL", help="SQLAlchemy database URL")
     group.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR")
     group.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
     return flags
 
 
+def _hidden_refusals(parser: argparse.ArgumentParser) -> None:
+    """``bot --mock`` / ``bot --no-bot`` are not offered, but are answered with what to run."""
+    parser.add_argument("--mock", action="store_true", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--no-bot", action="store_true", help=argparse.SUPPRESS)
+
+
 def _leaf(
-    commands: Any, name: str, help_text: str, handler: Handler, common: argparse.ArgumentParser
+    commands: Any,
+    name: str,
+    help_text: str,
+    handler: Handler,
+    parents: list[argparse.ArgumentParser],
 ) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(
-        name, help=help_text, description=help_text, parents=[common]
+        name, help=help_text, description=help_text, parents=parents
     )
     parser.set_defaults(handler=handler)
     return parser
@@ -192,12 +235,12 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         if value is not None:
             out.setdefault(section, {})[field] = value
 
-    put("api", "host", args.host)
-    put("api", "port", args.port)
-    put("database", "url", args.database_url)
+    put("api", "host", getattr(args, "host", None))
+    put("api", "port", getattr(args, "port", None))
+    put("database", "url", getattr(args, "database_url", None))
     put("logging", "level", args.log_level)
     put("logging", "json_lines", args.log_json)
-    put("mock", "enabled", args.mock)
+    put("mock", "enabled", getattr(args, "mock", None))
     if args.config is not None:
         out["config_file"] = Path(args.config)
     return out
@@ -357,11 +400,23 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    """The database URL from the flags, with logging started."""
+class MissingDatabase(CoachPlansError):
+    """A read-only command named a SQLite file that does not exist."""
+
+
+def _database_url(args: argparse.Namespace, *, read_only: bool = False) -> str:
+    """The database URL from the flags, with logging started. ``read_only``: a missing
+    SQLite file is an error, never created (SQLite would create it on connect)."""
     settings = settings_from(args, run_bot=False)
     _start_logging(settings)
-    return settings.database.effective_url
+    url = settings.database.effective_url
+    path = sqlite_path(url)
+    if read_only and path is not None and not path.exists():
+        raise MissingDatabase(
+            f"no database at {path.absolute()}: nothing was created "
+            "(`coachplans db upgrade` creates it)"
+        )
+    return url
 
 
 def _upgrade(args: argparse.Namespace) -> int:
@@ -376,9 +431,13 @@ def _upgrade(args: argparse.Namespace) -> int:
 def _current(args: argparse.Namespace) -> int:
     from coachplans.wiring import schema_revisions
 
-    url = _database_url(args)
-    revision, head = schema_revisions(url)
-    sys.stdout.write(f"database: {mask_url(url)}\nrevision: {_describe_revision(revision, head)}\n")
+    try:
+        url = _database_url(args, read_only=True)
+        described = _describe_revision(*schema_revisions(url))
+    except MissingDatabase:
+        url = settings_from(args, run_bot=False).database.effective_url
+        described = "none (no database file yet; run `coachplans db upgrade`)"
+    sys.stdout.write(f"database: {mask_url(url)}\nrevision: {described}\n")
     return 0
 
 
@@ -432,7 +491,7 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from coachplans.transfer.export import STDOUT, export_database
 
-    report = export_database(_database_url(args), args.output)
+    report = export_database(_database_url(args, read_only=True), args.output)
     # With the export on stdout, the report goes to stderr so the data stays clean.
     _report(report, args.json, sys.stderr if args.output == STDOUT else sys.stdout)
     return 0

@@ -4,6 +4,7 @@ masked wherever they are shown. Masking never relies on the URL being valid."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -48,6 +49,14 @@ def _mask_text(url: str) -> str:
         user, colon, _password = url[start:at].partition(":")
         url = f"{url[:start]}{user}{colon and ':' + MASK}{url[at:]}"
     return _KEY_VALUE_SECRET.sub(rf"\g<1>{MASK}", url)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for another backend or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
 
 
 def normalise_url(url: str) -> str:

@@ -392,3 +392,17 @@ def chart_server() -> object:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def test_rerunning_an_import_that_changes_nothing_writes_no_backup(
+    db_url: str, old_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    first = import_json(capsys, db_url, old_db, "--backup-dir", str(folder))
+    assert first["imported"]
+    kept = sorted(folder.iterdir())
+    again = import_json(capsys, db_url, old_db, "--backup-dir", str(folder))
+    assert again["backup"] is None
+    assert sorted(folder.iterdir()) == kept
+    assert not again["imported"] or not any(again["imported"].values())

@@ -102,9 +102,12 @@ def run_import(settings: Settings, options: ImportOptions, target_label: str) ->
             dry_run=options.dry_run,
             source_schema=source.schema_version,
         )
-        with _target(settings, options) as (service, backup_path):
-            report.backup = None if backup_path is None else str(backup_path)
-            _import(service, source, options, report)
+        with _target(settings, options) as (service, backup_path, migrated):
+            changed = _import(service, source, options, report) or migrated
+        if backup_path is not None and not changed:
+            backup_path.unlink()  # the target is as it was: a copy of it would only pile up
+        elif backup_path is not None:
+            report.backup = str(backup_path)
     finally:
         source.close()
     report.read.update(source.read)
@@ -114,7 +117,8 @@ def run_import(settings: Settings, options: ImportOptions, target_label: str) ->
 
 def _import(
     service: PlanService, source: Source, options: ImportOptions, report: ImportReport
-) -> None:
+) -> bool:
+    """Run the import transaction; whether it wrote any row."""
     fetcher = ChartFetcher(service.max_chart_bytes) if options.fetch_charts else None
     items = source.items()
     if fetcher is not None:
@@ -131,6 +135,7 @@ def _import(
         if fetcher is not None:
             fetcher.close()
             report.fetch_failures.update(fetcher.failures)
+    return any(session.added.values())
 
 
 def _add(session: PlanImport, batch: list[SourceItem], report: ImportReport) -> int:
@@ -153,20 +158,21 @@ def _batches(items: Iterator[SourceItem], size: int) -> Iterator[list[SourceItem
 @contextmanager
 def _target(
     settings: Settings, options: ImportOptions
-) -> Iterator[tuple[PlanService, Path | None]]:
-    """The service over the target database (backed up and migrated for a real run) and the
-    backup's path."""
+) -> Iterator[tuple[PlanService, Path | None, bool]]:
+    """The service over the target database (backed up and migrated for a real run), the
+    backup's path, and whether the schema was migrated (a change in itself)."""
     url = settings.database.effective_url
     if options.dry_run:
         with _dry_run_url(url) as dry_url, _service(settings, dry_url) as service:
             if dry_url == IN_MEMORY:
                 upgrade(service.repo.engine)
-            yield service, None
+            yield service, None, False
         return
     saved = _backup(url, options) if options.backup else None
     with _service(settings, url) as service:
+        migrated = current(service.repo.engine) != head()
         upgrade(service.repo.engine)
-        yield service, saved
+        yield service, saved, migrated
 
 
 @contextmanager
