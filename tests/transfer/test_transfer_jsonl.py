@@ -114,8 +114,9 @@ def test_export_of_an_empty_folder_fails_clearly(
     status, out, err = run_cli(
         capsys, "export", "--database-url", f"sqlite:///{tmp_path / 'nothing.db'}", "-o", "x.jsonl"
     )
-    assert status == 1 and out == "" and "no coachplans schema" in err
+    assert status == 1 and out == "" and "no database at" in err
     assert not (tmp_path / "x.jsonl").exists()
+    assert not (tmp_path / "nothing.db").exists()
 
 
 @pytest.fixture
