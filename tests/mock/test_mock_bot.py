@@ -8,17 +8,22 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import discord
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from coachplans.bot.gateway_objects import snowflake
 from coachplans.domain.plans import Action, Plan, Revision, Source
 from coachplans.errors import ValidationFailed
 from coachplans.mock import MockDataProvider, MockDiscordBot
+from coachplans.mock.calendar import session_day
 from coachplans.service import PlanService
+from coachplans.store.repository import Repository
+from conftest import default_roster
 
 REAL_TRANSPORT_CALLS: list[str] = []
 
@@ -52,7 +57,7 @@ async def sqlite_bot(sqlite_service: PlanService) -> AsyncIterator[MockDiscordBo
 
 
 def today_plan(service: PlanService, coach: str) -> Plan:
-    plan = service.get_plan(coach, service.today())
+    plan = service.get_plan(coach, session_day(service.today()))
     assert plan is not None
     return plan
 
@@ -67,7 +72,7 @@ async def test_post_goes_through_the_command_path_with_downloaded_charts(
     assert mock_bot.status == "mock"
     reply = await mock_bot.post("d")
 
-    expected = MockDataProvider().plan_for("d", service.today())
+    expected = MockDataProvider().plan_for("d", session_day(service.today()))
     plan = today_plan(service, "d")
     assert plan.text == expected.text
     want = [hashlib.sha256(chart.data).hexdigest() for chart in expected.charts]
@@ -118,7 +123,7 @@ async def test_delete_command_soft_deletes_and_a_post_revives(
     plan_id = today_plan(service, "s").id
     reply = await mock_bot.delete("coach_s")
 
-    assert service.get_plan("s", service.today()) is None
+    assert service.get_plan("s", session_day(service.today())) is None
     deleted = service.get_plan_by_id(plan_id)
     assert deleted.deleted_at is not None
     revision = last_revision(service, plan_id)
@@ -154,7 +159,7 @@ async def test_deleting_the_plan_message_deletes_the_plan(
     plan_id = today_plan(sqlite_service, "i").id
     done = await sqlite_bot.delete_message("i")
 
-    assert sqlite_service.get_plan("i", sqlite_service.today()) is None
+    assert sqlite_service.get_plan("i", session_day(sqlite_service.today())) is None
     revision = last_revision(sqlite_service, plan_id)
     assert (revision.action, revision.source) == (Action.DELETE, Source.DISCORD_DELETE)
     assert done == f"MockCoachI deleted their plan message; plan #{plan_id} deleted"
@@ -169,7 +174,7 @@ async def test_message_edits_without_a_plan_message_do_nothing(
     await sqlite_bot.delete("d")
     # The message now carries a deleted plan: editing it does not bring the plan back.
     assert await sqlite_bot.edit_message("d", "anything") == ""
-    assert sqlite_service.get_plan("d", sqlite_service.today()) is None
+    assert sqlite_service.get_plan("d", session_day(sqlite_service.today())) is None
 
 
 async def test_an_unknown_coach_is_refused_before_anything_is_sent(
@@ -194,7 +199,7 @@ async def test_many_steps_never_fail_and_each_command_gets_a_reply(
     assert not [r for r in results if any(p in r for p in problems)]
     sources = {
         rev.source
-        for plan in sqlite_service.plans_for_date(sqlite_service.today())
+        for plan in sqlite_service.plans_for_date(session_day(sqlite_service.today()))
         for rev in sqlite_service.revisions(plan.id)
     }
     assert Source.DISCORD_COMMAND in sources
@@ -246,7 +251,7 @@ async def test_run_acts_on_schedule_and_stops_promptly(
     stop.set()
     await asyncio.wait_for(task, 5)
     assert sqlite_bot.actions >= 3
-    assert sqlite_service.plans_for_date(sqlite_service.today())
+    assert sqlite_service.plans_for_date(session_day(sqlite_service.today()))
     assert sqlite_bot.bot.is_closed()
 
 
@@ -295,3 +300,24 @@ def test_message_ids_are_fresh_snowflakes() -> None:
     first, second = snowflake(), snowflake()
     assert second > first
     assert abs(discord.utils.snowflake_time(first) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+async def test_the_simulated_coaches_post_for_the_next_session_when_the_exchange_is_closed(
+    sqlite_engine: Engine,
+) -> None:
+    thanksgiving = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    service = PlanService(
+        Repository(sqlite_engine),
+        default_roster(),
+        ZoneInfo("America/New_York"),
+        clock=lambda: thanksgiving,
+    )
+    bot = MockDiscordBot(service)
+    try:
+        await bot.post("d")
+        await bot.edit("d", "updated on the holiday")
+    finally:
+        await bot.aclose()
+    assert service.plans_for_date(date(2026, 11, 26)) == []
+    friday = service.get_plan("d", date(2026, 11, 27))
+    assert friday is not None and friday.text == "updated on the holiday"

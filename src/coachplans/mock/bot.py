@@ -37,6 +37,7 @@ from coachplans.bot_status import BotState
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.dates import utcnow
 from coachplans.domain.plans import Plan
+from coachplans.mock.calendar import session_day
 from coachplans.mock.data import MockDataProvider
 from coachplans.service import PlanService
 from coachplans.settings import DiscordSettings
@@ -151,6 +152,11 @@ class MockDiscordBot:
         # One message at a time, so each one's replies are told apart in the outbox.
         self._lock = asyncio.Lock()
 
+    def session_day(self) -> date:
+        """The day the simulated coaches plan for: today, or the next NYSE session when the
+        exchange is closed today (in the market time zone)."""
+        return session_day(self.service.today())
+
     def coach_name(self, coach: str) -> str:
         return f"MockCoach{coach.upper()}"
 
@@ -160,7 +166,7 @@ class MockDiscordBot:
         """``!plan`` for today: the provider's plan with its charts, or ``text`` alone.
         Returns the bot's reply."""
         key = self.service.resolve_coach(coach).key
-        day = self.service.today()
+        day = self.session_day()
         charts: Sequence[ChartUpload] = ()
         if not text:
             plan = self.provider.plan_for(key, day)
@@ -177,14 +183,14 @@ class MockDiscordBot:
     async def edit(self, coach: str, text: str) -> str:
         """``!edit`` today's plan (charts kept); returns the bot's reply."""
         key = self.service.resolve_coach(coach).key
-        day = self.service.today().isoformat()
+        day = self.session_day().isoformat()
         return (await self._say(key, f"{PREFIX}edit {key} {day} {text}"))[1]
 
     async def delete(self, coach: str) -> str:
         """``!delete`` today's plan; returns the bot's reply."""
         key = self.service.resolve_coach(coach).key
         self._plan_messages.pop(key, None)
-        day = self.service.today().isoformat()
+        day = self.session_day().isoformat()
         return (await self._say(key, f"{PREFIX}delete {key} {day}"))[1]
 
     # -- editing and deleting the ``!plan`` message itself --------------------------------
@@ -247,7 +253,7 @@ class MockDiscordBot:
         the ``!plan`` message), sometimes a fresh post or a delete (the next post for that
         coach revives the slot). Returns the bot's reply or what happened."""
         coach = self._rng.choice(self.service.roster.keys)
-        current = await asyncio.to_thread(self.service.get_plan, coach, self.service.today())
+        current = await asyncio.to_thread(self.service.get_plan, coach, self.session_day())
         self.actions += 1
         roll = self._rng.random()
         by_message = self._rng.random() < BY_MESSAGE_SHARE

@@ -65,13 +65,14 @@ def render_chart(
     *,
     base_price: float | None = None,
     timeframe: str = "5m",
-    levels: Sequence[float] = (),
+    levels: Sequence[float] | None = None,
 ) -> bytes:
     """A dark candlestick chart of a seeded random walk, as PNG bytes.
 
     ``levels`` are drawn as horizontal lines (above the last close: resistance, below:
-    support); without them two levels are taken from the walk itself. With ``base_price`` the
-    walk is scaled so that the last close is that price, so plan levels sit around it.
+    support); ``None`` takes two levels from the walk itself, ``()`` draws none. With
+    ``base_price`` the walk is scaled so that the last close is that price, so plan levels
+    sit around it.
     """
     _check_size(width, height)
     symbol = ticker.strip().upper() or "MOCK"
@@ -81,7 +82,7 @@ def render_chart(
     candles = random_walk(rng, start, bars)
     if base_price and base_price > 0:
         candles = _anchor(candles, base_price)
-    lines = tuple(levels) or _default_levels(candles)
+    lines = _default_levels(candles) if levels is None else tuple(levels)
     image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     frame = _frame(width, height, candles, lines)

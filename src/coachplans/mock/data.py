@@ -10,7 +10,7 @@ from datetime import date
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.mock.charts import render_chart
-from coachplans.sample_plans import STYLES, sample_plan
+from coachplans.sample_plans import STYLES, ChartSpec, sample_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,7 @@ class MockPlan:
     text: str
     author: str
     charts: list[ChartUpload] = field(default_factory=list)
+    chart_specs: list[ChartSpec] = field(default_factory=list)  # what each chart shows
 
 
 class MockDataProvider:
@@ -30,9 +31,11 @@ class MockDataProvider:
         sample = sample_plan(coach, trade_date)
         charts = [
             ChartUpload(
-                render_chart(ticker, trade_date.toordinal(), base_price=price),
-                filename=f"{ticker}_{'1d' if coach == 's' else '5m'}.png",
+                render_chart(
+                    spec.ticker, trade_date.toordinal(), base_price=spec.last, levels=spec.levels
+                ),
+                filename=f"{spec.ticker}_{'1d' if coach == 's' else '5m'}.png",
             )
-            for ticker, price in sample.charts
+            for spec in sample.charts
         ]
-        return MockPlan(sample.text, sample.author, charts)
+        return MockPlan(sample.text, sample.author, charts, sample.charts)

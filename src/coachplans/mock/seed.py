@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
 
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Actor, Source
 from coachplans.errors import CoachPlansError
+from coachplans.mock.calendar import trading_days_until
 from coachplans.mock.data import MockDataProvider
 from coachplans.service import PlanService
 
@@ -73,14 +74,9 @@ def _post_one(
 
 
 def recent_dates(today: date, days: int) -> list[date]:
-    """Today (whatever day it is) and the weekdays before it, oldest first."""
-    found = [today]
-    cursor = today
-    while len(found) < days:
-        cursor -= timedelta(days=1)
-        if cursor.weekday() < 5:
-            found.append(cursor)
-    return found[::-1]
+    """The last ``days`` NYSE trading days up to today (today only when the exchange is
+    open), oldest first."""
+    return trading_days_until(today, days)
 
 
 def seed_recent(service: PlanService | HasService, days: int) -> list[dict[str, Any]]:
