@@ -1,5 +1,7 @@
 """Backtest input: every plan of a date range in a handful of requests, with the typed client.
 
+Needs: pip install coachplans (the client alone; the server is the [server] extra).
+
 Start a server first, for example the mock one (it seeds the last few trading days):
 
     coachplans serve --mock
@@ -18,7 +20,13 @@ import sys
 from collections import defaultdict
 from datetime import date, timedelta
 
-from coachplans.client import ClientError, CoachPlansClient, Plan, ServerUnavailableError
+try:
+    from coachplans.client import ClientError, CoachPlansClient, Plan, ServerUnavailableError
+except ModuleNotFoundError as missing:
+    sys.exit(
+        f"backtest_range.py needs the coachplans client ({missing.name} is missing): "
+        "pip install coachplans"
+    )
 
 
 def by_date(plans: list[Plan]) -> dict[date, list[Plan]]:

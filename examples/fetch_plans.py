@@ -1,5 +1,7 @@
 """Today's plans and one coach's plan, with the drop-in client (EnhancedWebhookClient).
 
+Needs: pip install coachplans (the client alone; the server is the [server] extra).
+
 Start a server first, for example the mock one (no Discord, seeded plans):
 
     coachplans serve --mock
@@ -19,7 +21,13 @@ import argparse
 import sys
 from typing import Any
 
-from coachplans import EnhancedWebhookClient
+try:
+    from coachplans import EnhancedWebhookClient
+except ModuleNotFoundError as missing:
+    sys.exit(
+        f"fetch_plans.py needs the coachplans client ({missing.name} is missing): "
+        "pip install coachplans"
+    )
 
 
 def first_line(text: str, width: int = 72) -> str:

@@ -8,7 +8,9 @@ then:
 
     python examples/langgraph_coaches.py [--base-url URL] [--ticker NVDA] [--date YYYY-MM-DD]
 
-(the base URL defaults to http://127.0.0.1:5000; needs ``pip install 'coachplans[agents]'``).
+(the base URL defaults to http://127.0.0.1:5000).
+
+Needs: pip install 'coachplans[agents]' (LangChain and LangGraph beside the client).
 
 ``--offline`` uses the client's offline mock mode instead of a server. The graph: one node
 per coach writes ``coach_<x>_report`` in parallel, then an "analyst" node hands the reports
@@ -23,12 +25,18 @@ import operator
 import sys
 from typing import Annotated, Any, TypedDict
 
-from langchain_core.language_models.fake_chat_models import FakeListChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langgraph.graph import END, START, StateGraph
+try:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+    from langgraph.graph import END, START, StateGraph
 
-from coachplans import EnhancedWebhookClient
-from coachplans.agents import ROSTER, add_coach_nodes, consensus_report, flat_plan_state
+    from coachplans import EnhancedWebhookClient
+    from coachplans.agents import ROSTER, add_coach_nodes, consensus_report, flat_plan_state
+except ModuleNotFoundError as missing:
+    sys.exit(
+        f"langgraph_coaches.py needs the agents extra ({missing.name} is missing): "
+        "pip install 'coachplans[agents]'"
+    )
 
 
 class State(TypedDict, total=False):

@@ -36,7 +36,8 @@ async def test_index_shape(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert set(body) == {"name", "version", "documentation", "endpoints"}
+    # the old keys and texts as they were; the v1 route list and the docs added beside them
+    assert set(body) == {"name", "version", "documentation", "endpoints", "api_v1", "docs"}
     assert all(isinstance(body[key], str) and body[key] for key in ("name", "version"))
     assert isinstance(body["documentation"], str)
     assert body["endpoints"] == {

@@ -315,3 +315,31 @@ async def test_openapi_schema_documents_the_api(client: httpx.AsyncClient) -> No
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert docs.headers["content-type"].startswith("text/html")
+
+
+async def test_docs_pages_load_nothing_from_other_hosts(client: httpx.AsyncClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        links = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
+        links += re.findall(r"""@import\s+url\(([^)]+)\)""", html)
+        assert links, page
+        assert all(link.startswith("/") and not link.startswith("//") for link in links), links
+        assert "://" not in html.replace("http://testserver", ""), page
+        for asset in [link for link in links if link.startswith("/static/")]:
+            assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_index_lists_the_v1_routes_and_the_docs(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/")).json()
+    schema = (await client.get("/openapi.json")).json()["paths"]
+    documented = {
+        f"{method.upper()} {path}"
+        for path, methods in schema.items()
+        if path.startswith("/api/v1/")
+        for method in methods
+    }
+    assert set(body["api_v1"]) == documented
+    assert len(body["api_v1"]) == len(documented)
+    assert body["docs"] == {"swagger": "/docs", "redoc": "/redoc", "openapi": "/openapi.json"}
+    for path in body["docs"].values():
+        assert (await client.get(path)).status_code == 200

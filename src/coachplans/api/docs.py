@@ -37,4 +37,5 @@ def install(app: FastAPI) -> None:
             title="coachplans API",
             redoc_js_url=f"{root}{STATIC_URL}/redoc.standalone.js",
             redoc_favicon_url=f"{root}{STATIC_URL}/favicon.png",
+            with_google_fonts=False,  # ReDoc's default fonts come from Google's CDN
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,13 +40,29 @@ ENDPOINTS = {
 }
 
 
-def index_body() -> dict[str, Any]:
+DOCS = {"swagger": "/docs", "redoc": "/redoc", "openapi": "/openapi.json"}
+
+
+def index_body(paths: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The old index (its keys and texts unchanged), plus the v1 routes and the docs."""
     return {
         "name": "coachplans",
         "version": __version__,
         "documentation": "/docs",
         "endpoints": ENDPOINTS,
+        "api_v1": v1_routes(paths or {}),
+        "docs": DOCS,
     }
+
+
+def v1_routes(paths: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """``METHOD /api/v1/...`` for every v1 route the OpenAPI schema documents, by path."""
+    return [
+        f"{method.upper()} {path}"
+        for path, methods in sorted(paths.items())
+        if path.startswith("/api/v1/")
+        for method in sorted(methods)
+    ]
 
 
 def wants_html(accept: str) -> bool:
@@ -69,7 +86,8 @@ async def index(request: Request) -> Response:
         response: Response = await html_index(request)
     else:
         await require_reader(request)
-        response = json_response(index_body())
+        # openapi() builds the schema once and keeps it: the list is what /openapi.json documents
+        response = json_response(index_body(request.app.openapi()["paths"]))
     response.headers["Vary"] = "Accept"
     return response
 
