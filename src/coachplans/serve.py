@@ -66,6 +66,7 @@ async def serve_api(
     """
     stop = stop or asyncio.Event()
     sock = bind_socket(settings.api.host, settings.api.port)
+    settings = _with_mock_token(settings)
     try:
         warn_if_exposed(settings)
         warn_if_weak_tokens(settings)
@@ -303,6 +304,14 @@ async def _start_mock(
         return []
     log.warning("MOCK MODE: the simulated bot changes a plan every %s seconds", every)
     return [asyncio.create_task(MockDiscordBot(service).run(every, stop), name="mock-bot")]
+
+
+def _with_mock_token(settings: Settings) -> Settings:
+    if not settings.mock.enabled:
+        return settings
+    from coachplans.mock.token import with_mock_write_token
+
+    return with_mock_write_token(settings)
 
 
 def _shown_url(url: str) -> str:
