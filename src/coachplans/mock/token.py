@@ -12,7 +12,7 @@ from coachplans.settings import Settings
 
 log = logging.getLogger("coachplans.serve")
 
-MOCK_TOKEN_NAME = "mock"
+MOCK_WRITER = "mock"  # the name writes made with the token are recorded under
 
 
 def with_mock_write_token(settings: Settings) -> Settings:
@@ -20,7 +20,7 @@ def with_mock_write_token(settings: Settings) -> Settings:
     if not settings.mock.enabled or settings.api.tokens:
         return settings
     token = secrets.token_urlsafe(24)
-    api = settings.api.model_copy(update={"tokens": {MOCK_TOKEN_NAME: SecretStr(token)}})
+    api = settings.api.model_copy(update={"tokens": {MOCK_WRITER: SecretStr(token)}})
     # Printed on purpose (not registered as a secret): it is the way in for this run only.
     log.warning(
         "MOCK MODE: write token for this run: %s (send `Authorization: Bearer <token>`; "
