@@ -397,3 +397,11 @@ def test_json_lines_escape_every_control_character(tmp_path: Path) -> None:
     record = json.loads(raw)
     assert record["message"] == f"GET {value}"
     assert record["path"] == value
+
+
+def test_secrets_are_masked_url_encoded_too(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    secret = "ab/cd+ef gh=ij"
+    register_secret(secret)
+    log.info("GET /x?q=ab%2Fcd%2Bef+gh%3Dij&r=ab%2fcd%2bef%20gh%3dij")
+    assert _lines(path)[0].endswith("GET /x?q=***&r=***")

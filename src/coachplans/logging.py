@@ -18,6 +18,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from coachplans.settings import LoggingSettings
 
@@ -69,6 +70,7 @@ _CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CO
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _CONTROL_CODES if code >= 0x7F}
 _CONTINUATION = "    "  # a traceback's lines never start at column 0, where records do
 _PLAIN = logging.Formatter()
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
 
 _secrets_lock = threading.Lock()
 _secrets: tuple[str, ...] = ()  # longest first, so a secret containing another is masked whole
@@ -105,8 +107,15 @@ def register_secret(value: str) -> None:
     if len(value) < MIN_SECRET_LENGTH:
         return
     with _secrets_lock:
-        known = {*_secrets, value}
+        known = {*_secrets, value, *_url_encoded(value)}
         _secrets = tuple(sorted(known, key=len, reverse=True))
+
+
+def _url_encoded(value: str) -> set[str]:
+    """``value`` as it appears in a URL: percent-encoded (upper or lower case hex), with
+    spaces as ``%20`` or ``+``."""
+    forms = {quote(value, safe=""), quote_plus(value, safe="")}
+    return forms | {_LOWER_HEX.sub(lambda m: m.group().lower(), form) for form in forms}
 
 
 def clear_secrets() -> None:
