@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from coachplans.runtime import BotState, build_service
+from coachplans.bot_status import BotState
 from coachplans.serve import serve_api
 from coachplans.settings import Settings, load_settings
+from coachplans.wiring import build_service
 from process_support import free_port
 from test_serve import wait_for_health
 
