@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import Engine
 
 from coachplans.bot.gateway_objects import snowflake
+from coachplans.domain.coaches import default_roster
 from coachplans.domain.plans import Action, Plan, Revision, Source
 from coachplans.errors import ValidationFailed
 from coachplans.mock import MockDataProvider, MockDiscordBot
 from coachplans.mock.calendar import session_day
 from coachplans.service import PlanService
 from coachplans.store.repository import Repository
-from conftest import default_roster
 
 REAL_TRANSPORT_CALLS: list[str] = []
 

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine
 
+from coachplans.domain.coaches import default_roster
 from coachplans.errors import ValidationFailed
 from coachplans.mock import (
     MockDataProvider,
@@ -22,7 +23,6 @@ from coachplans.mock import (
 )
 from coachplans.service import PlanService
 from coachplans.store.repository import Repository
-from conftest import default_roster
 
 PNG = b"\x89PNG\r\n\x1a\n"
 DAY = date(2024, 11, 12)
