@@ -10,8 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -52,7 +54,9 @@ def test_mock_server_serves_plans_and_stops_cleanly(
     assert health["components"]["discord_bot"]["status"] == "mock"
     assert health["status"] == "healthy"
 
-    plans = server.get("/api/coach-plans/all").json()
+    # the last trading session: today, unless the exchange is closed today
+    session = recent_dates(datetime.now(ZoneInfo("America/New_York")).date(), 1)[0]
+    plans = server.get(f"/api/coach-plans/all?date={session.isoformat()}").json()
     assert set(plans) == DEFAULT_COACHES
     for plan in plans.values():
         assert plan["plan"] and plan["author"] and plan["created_at"]
