@@ -432,3 +432,18 @@ def test_read_only_commands_never_create_a_database(
             f"coachplans: no database at {nested}: nothing was created "
             "(`coachplans db upgrade` creates it)",
         ]
+
+
+def test_db_copy_names_the_flag_of_a_bad_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = f"mysql://u:{DB_SECRET}@h/x"
+    assert main(["db", "copy", "--from", bad, "--to", sqlite_url(tmp_path)]) == 2
+    assert main(["db", "copy", "--from", sqlite_url(tmp_path), "--to", bad]) == 2
+    out, err = capsys.readouterr()
+    assert [line.split(":")[:2] for line in err.splitlines()] == [
+        ["coachplans", " --from"],
+        ["coachplans", " --to"],
+    ]
+    assert "SECRET" not in out + err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -40,7 +40,7 @@ class HeaderGuard(asyncio.Protocol):
         self.inner: Any = AutoHTTPProtocol(  # type: ignore[call-arg]
             config=config, server_state=server_state, app_state=app_state, _loop=_loop
         )
-        self.loop = _loop or asyncio.get_event_loop()
+        self.loop = _loop or asyncio.get_running_loop()  # made by the server, in its loop
         self.transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._cycle: Any = None  # the request cycle current when the wait began
