@@ -29,6 +29,7 @@ async def test_a_foreign_host_never_reaches_the_links_or_the_cache(
     assert len(seen) == 1
     assert seen.pop().startswith("http://testserver/api/v1/charts/")
     assert len(app.state.read_cache._entries) == 1
+    assert {key[-1] for key in app.state.plan_json._fragments} == {"http://testserver"}
 
 
 async def test_loopback_and_allowed_hosts_are_followed(make_client: AppFactory) -> None:
