@@ -17,6 +17,8 @@ from coachplans.wiring import build_service
 from process_support import free_port
 from test_serve import wait_for_health
 
+pytestmark = pytest.mark.slow
+
 HEADER_TIMEOUT = 0.5
 
 

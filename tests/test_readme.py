@@ -15,6 +15,8 @@ import pytest
 
 from process_support import ServerProcess, clean_env
 
+pytestmark = pytest.mark.slow
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(
     r"(?:<!-- not run by tests: (?P<reason>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.S
