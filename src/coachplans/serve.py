@@ -315,6 +315,6 @@ def _with_mock_token(settings: Settings) -> Settings:
 
 
 def _shown_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from coachplans.db_url import mask_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return mask_url(url)  # also when the password holds an '@' or sits in the query
