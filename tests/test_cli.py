@@ -370,6 +370,7 @@ OWN_FLAGS = {
     | {"--format", "--dry-run", "--fetch-charts", "--source-timezone", "--no-backup"}
     | {"--backup-dir", "--json"},
     ("export",): BASE_FLAGS | {"--output", "--json"},
+    ("mcp",): {"-h", "--base-url", "--token", "--timeout", "--market-timezone", "--log-level"},
 }
 
 
