@@ -6,7 +6,9 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_support import TODAY, TOKEN, RunningServer, call, http_client, seed, start_server
 
 from coachplans.mcp import http as mcp_http
+from coachplans.mock import recent_dates
 from process_support import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -120,7 +123,10 @@ async def test_serve_answers_on_mcp_and_stops_cleanly_with_a_session_open(tmp_pa
     try:
         server.wait_healthy()
         async with http_client(server.base) as client:
-            text = await call(client, "get_plans")
+            # mock mode seeds trading sessions only: the last one, today unless the exchange
+            # is closed today
+            session = recent_dates(datetime.now(ZoneInfo("America/New_York")).date(), 1)[0]
+            text = await call(client, "get_plans", date=session.isoformat())
             assert text.startswith("Plans for ") and "## coach_d" in text
             started = time.monotonic()
             assert server.stop(signal.SIGTERM) == 0
