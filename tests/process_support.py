@@ -44,7 +44,9 @@ class ServerProcess:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / f"{args[0]}.log"
-        command = [*COMMAND, *args, "--port", str(self.port)]
+        command = [*COMMAND, *args]
+        if args[0] != "bot":  # the bot alone serves no API: it takes no --port
+            command += ["--port", str(self.port)]
         command += ["--database-url", f"sqlite:///{tmp_path / 'plans.db'}"]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
