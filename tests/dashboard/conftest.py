@@ -4,20 +4,18 @@ over the ``db_url`` database (SQLite and PostgreSQL) and an httpx client driving
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from dashboard_support import dashboard_settings
+from dashboard_support import AppFactory, dashboard_settings
 from fastapi import FastAPI
 
 from coachplans.api.app import create_app
 from coachplans.bot_status import BotState
 from coachplans.service import PlanService
 from coachplans.wiring import build_service
-
-AppFactory = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient, PlanService]]]
 
 
 @pytest.fixture

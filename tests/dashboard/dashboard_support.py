@@ -4,9 +4,12 @@ service (the bot's path), mock-mode chart images, and checks on the served HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
+
+import httpx
+from fastapi import FastAPI
 
 from coachplans.domain.charts import ChartUpload
 from coachplans.domain.plans import Actor, Plan, PlanId, Source
@@ -19,6 +22,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DAY = date(2024, 11, 12)  # a Tuesday
 CHART_SIZE = (800, 450)
 SCRIPT_TEXT = "Careful today <script>window.pwned = 1</script> <img src=x onerror=alert(1)> $SPY"
+
+# make_app(**api_settings) -> (app, client, service); the fixture is in conftest.py
+AppFactory = Callable[..., Awaitable[tuple[FastAPI, httpx.AsyncClient, PlanService]]]
 
 
 def dashboard_settings(db_url: str, **api: Any) -> Settings:

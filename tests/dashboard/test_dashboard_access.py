@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from dashboard_support import AUTH, DAY, TOKEN, chart, post
+from dashboard_support import AUTH, DAY, TOKEN, AppFactory, chart, post
 
 from coachplans.api.auth import READ_COOKIE
 from coachplans.dashboard.access import safe_next
-from conftest import AppFactory
 
 pytestmark = pytest.mark.postgres
 

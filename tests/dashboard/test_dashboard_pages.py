@@ -9,13 +9,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from dashboard_support import AUTH, DAY, SCRIPT_TEXT, chart, edit, inline_code, post
+from dashboard_support import AUTH, DAY, SCRIPT_TEXT, AppFactory, chart, edit, inline_code, post
 
 from coachplans.api.routes.compat import index_body
 from coachplans.dashboard.pages import PAGE_SIZE
 from coachplans.dashboard.render import CSP
 from coachplans.domain.plans import Actor, PlanId, Source
-from conftest import AppFactory
 
 pytestmark = pytest.mark.postgres
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -6,13 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from dashboard_support import CHART_SIZE, chart, post
+from dashboard_support import CHART_SIZE, AppFactory, chart, post
 from PIL import Image
 
 from coachplans.dashboard.state import Dashboard
 from coachplans.dashboard.thumbnails import BOX, make_thumbnail
 from coachplans.errors import ValidationFailed
-from conftest import AppFactory
 
 
 @pytest.mark.postgres
