@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 from coachplans.logging import (
+    JsonFormatter,
     SecretMasker,
+    TextFormatter,
     clear_secrets,
     configure_logging,
     current_request_id,
@@ -405,3 +407,24 @@ def test_secrets_are_masked_url_encoded_too(tmp_path: Path) -> None:
     register_secret(secret)
     log.info("GET /x?q=ab%2Fcd%2Bef+gh%3Dij&r=ab%2fcd%2bef%20gh%3dij")
     assert _lines(path)[0].endswith("GET /x?q=***&r=***")
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_a_record_is_formatted_once_for_console_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, json_lines: bool
+) -> None:
+    formatter_class = JsonFormatter if json_lines else TextFormatter
+    calls: list[str] = []
+    real_render = formatter_class.render
+
+    def counting(self: Any, record: logging.LogRecord) -> str:
+        calls.append(record.getMessage())
+        return real_render(self, record)
+
+    monkeypatch.setattr(formatter_class, "render", counting)
+    path = _configure(tmp_path / "app.log", json_lines=json_lines)
+    log.warning("once %s", "only")
+    assert calls == ["once only"]
+    (line,) = _lines(path)
+    assert "once only" in line
+    assert "_coachplans_line" not in line  # the cached line is no extra of the record

@@ -53,8 +53,9 @@ _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__di
     "asctime",
     "request_id",
     "taskName",
-    "color_message",
-}  # uvicorn's ANSI copy
+    "color_message",  # uvicorn's ANSI copy
+    "_coachplans_line",  # see OncePerRecord
+}
 # Characters that could forge or hide a log line when they come from outside (a request path,
 # a query, a Discord message): C0 and C1 controls, DEL, the Unicode line and paragraph
 # separators, and the bidirectional overrides that reorder what a terminal shows.
@@ -70,6 +71,7 @@ _CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in _CONTROL_CO
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _CONTROL_CODES if code >= 0x7F}
 _CONTINUATION = "    "  # a traceback's lines never start at column 0, where records do
 _PLAIN = logging.Formatter()
+_FORMATTED = "_coachplans_line"  # where OncePerRecord keeps a record's line
 _LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
 
 _secrets_lock = threading.Lock()
@@ -192,7 +194,24 @@ def _iso_timestamp(record: logging.LogRecord) -> str:
     return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
-class TextFormatter(logging.Formatter):
+class OncePerRecord(logging.Formatter):
+    """The console and the log file share one formatter: each record is formatted once and
+    the same line written to both (formatting was a third of the cost of an access line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        done = record.__dict__.get(_FORMATTED)
+        if done is not None and done[0] is self:
+            text: str = done[1]
+            return text
+        text = self.render(record)
+        record.__dict__[_FORMATTED] = (self, text)
+        return text
+
+    def render(self, record: logging.LogRecord) -> str:
+        raise NotImplementedError
+
+
+class TextFormatter(OncePerRecord):
     """``2026-11-21T23:30:01.123+00:00 INFO coachplans.api [req=abc123] message``."""
 
     def __init__(self) -> None:
@@ -201,7 +220,7 @@ class TextFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return _iso_timestamp(record)
 
-    def format(self, record: logging.LogRecord) -> str:
+    def render(self, record: logging.LogRecord) -> str:
         """One line per record: the message's control characters are escaped and a
         traceback's lines are indented, so nothing logged can pass for a record of its own."""
         _set_request_id(record)
@@ -233,10 +252,10 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     }
 
 
-class JsonFormatter(logging.Formatter):
+class JsonFormatter(OncePerRecord):
     """One JSON object per line: timestamp, level, logger, message, request_id, extras."""
 
-    def format(self, record: logging.LogRecord) -> str:
+    def render(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None) or current_request_id()
         payload: dict[str, Any] = {
             "timestamp": _iso_timestamp(record),
