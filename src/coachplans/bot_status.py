@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
-BOT_STATUSES = ("connected", "disconnected", "mock", "disabled")
+# ``standby``: another process holds the bot lock (PostgreSQL); this one takes over if it stops.
+BOT_STATUSES = ("connected", "disconnected", "mock", "disabled", "standby")
 
 
 @dataclass
@@ -23,3 +25,23 @@ class BotState:
     def snapshot(self) -> tuple[str, str | None]:
         with self._lock:
             return self.status, self.detail
+
+
+class OutcomeCounts:
+    """Thread-safe counts by outcome, for /metrics (e.g. chart downloads by the bot)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, outcome: str) -> None:
+        with self._lock:
+            self._counts[outcome] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+# Chart downloads by the bot in this process: ``ok`` or ``skipped``.
+CHART_DOWNLOADS = OutcomeCounts()

@@ -28,6 +28,7 @@ from coachplans.errors import CoachPlansError
 from coachplans.header_guard import guarded_protocol
 from coachplans.service import PlanService
 from coachplans.settings import Settings
+from coachplans.wiring import Leadership, bot_leadership, change_feed
 
 if TYPE_CHECKING:
     from coachplans.bot.runner import BotOutcome
@@ -70,9 +71,10 @@ async def serve_api(
     try:
         warn_if_exposed(settings)
         warn_if_weak_tokens(settings)
-        background = await _start_mock(settings, service, bot_state, stop)
+        leadership = bot_leadership(settings)
+        background = await _start_mock(settings, service, bot_state, stop, leadership)
         server = _Server(_uvicorn_config(settings, service, bot_state, stop))
-        background += _start_bot(settings, service, bot_state, stop)
+        background += _start_bot(settings, service, bot_state, stop, leadership)
         with _signal_handlers(stop, server, enabled=handle_signals):
             await _run(server, sock, stop, background)
     finally:
@@ -137,7 +139,7 @@ def _uvicorn_config(
 ) -> uvicorn.Config:
     from coachplans.api.app import create_app
 
-    app = create_app(settings, service, bot_state)
+    app = create_app(settings, service, bot_state, feed=change_feed(settings))
     # Event streams end when a graceful shutdown begins: the server waits for open
     # connections before it stops.
     app.state.event_hub.close_on(stop)
@@ -207,11 +209,11 @@ async def serve_bot(
     handle_signals: bool = True,
 ) -> BotOutcome:
     """The Discord bot alone (no API) until ``stop`` or SIGINT/SIGTERM, or until it cannot run."""
-    from coachplans.bot.runner import BotOutcome, run_bot
+    from coachplans.bot.runner import BotOutcome
 
     stop = stop or asyncio.Event()
     with _signal_handlers(stop, None, enabled=handle_signals):
-        outcome = await run_bot(settings, service, bot_state, stop)
+        outcome = await _lead_bot(settings, service, bot_state, stop, bot_leadership(settings))
     if outcome is BotOutcome.STOPPED:
         log.info("coachplans bot stopped")
     return outcome
@@ -223,23 +225,58 @@ def runs_discord_bot(settings: Settings) -> bool:
 
 
 def _start_bot(
-    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    stop: asyncio.Event,
+    leadership: Leadership,
 ) -> list[asyncio.Task[Any]]:
     if not runs_discord_bot(settings):
         return []
     log.info("starting the Discord bot beside the API")
-    task = _bot_beside_api(settings, service, bot_state, stop)
+    task = _bot_beside_api(settings, service, bot_state, stop, leadership)
     return [asyncio.create_task(task, name="discord-bot")]
 
 
-async def _bot_beside_api(
-    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
-) -> None:
-    """Never raises: a bot that cannot run is logged and shown in /health; the API serves on."""
+async def _lead_bot(
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    stop: asyncio.Event,
+    leadership: Leadership,
+) -> BotOutcome:
+    """The bot, run only while this process holds the bot lock (standby otherwise)."""
     from coachplans.bot.runner import BotOutcome, run_bot
 
+    async def work(bot_stop: asyncio.Event) -> BotOutcome:
+        return await run_bot(settings, service, bot_state, bot_stop)
+
+    outcome = await leadership.lead(work, stop, _standby(bot_state))
+    if outcome is None:  # stopped while standby
+        bot_state.set("disconnected", "bot stopped")
+        return BotOutcome.STOPPED
+    return outcome
+
+
+def _standby(bot_state: BotState) -> Callable[[str], None]:
+    def on_standby(detail: str) -> None:
+        bot_state.set("standby", detail)
+
+    return on_standby
+
+
+async def _bot_beside_api(
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    stop: asyncio.Event,
+    leadership: Leadership,
+) -> None:
+    """Never raises: a bot that cannot run is logged and shown in /health; the API serves on."""
+    from coachplans.bot.runner import BotOutcome
+
     try:
-        outcome = await run_bot(settings, service, bot_state, stop)
+        outcome = await _lead_bot(settings, service, bot_state, stop, leadership)
     except Exception:
         log.exception("the Discord bot task crashed; the API keeps serving")
         bot_state.set("disconnected", "the bot task crashed (see the log)")
@@ -281,9 +318,14 @@ def _signal_handlers(
 
 
 async def _start_mock(
-    settings: Settings, service: PlanService, bot_state: BotState, stop: asyncio.Event
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState,
+    stop: asyncio.Event,
+    leadership: Leadership,
 ) -> list[asyncio.Task[Any]]:
-    """Mock mode: seed recent trading days; with the bot on, report it as ``mock``."""
+    """Mock mode: seed recent trading days (idempotent, so every process may); with the bot
+    on, the process that leads reports it as ``mock`` and runs the simulated bot."""
     if not settings.mock.enabled:
         return []
     from coachplans.mock import MockDiscordBot, seed_recent
@@ -298,12 +340,19 @@ async def _start_mock(
     log.warning("MOCK MODE: %d mock plans ready over %d trading days", plans, len(days))
     if not settings.run_bot:
         return []
-    bot_state.set("mock", "simulated bot (mock mode)")
     every = settings.mock.simulate_every_seconds
-    if every is None:
-        return []
-    log.warning("MOCK MODE: the simulated bot changes a plan every %s seconds", every)
-    return [asyncio.create_task(MockDiscordBot(service).run(every, stop), name="mock-bot")]
+
+    async def simulate(bot_stop: asyncio.Event) -> None:
+        bot_state.set("mock", "simulated bot (mock mode)")
+        if every is None:
+            await bot_stop.wait()
+            return
+        log.warning("MOCK MODE: the simulated bot changes a plan every %s seconds", every)
+        await MockDiscordBot(service).run(every, bot_stop)
+
+    bot_state.set("standby", "waiting for the bot lock")
+    task = leadership.lead(simulate, stop, _standby(bot_state))
+    return [asyncio.create_task(task, name="mock-bot")]
 
 
 def _with_mock_token(settings: Settings) -> Settings:

@@ -7,13 +7,16 @@ transaction; listeners hear about it after the commit.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import Any, TypeVar, cast
 
 from coachplans.domain import dates
 from coachplans.domain.access import denial_reason, may_post
@@ -39,10 +42,12 @@ from coachplans.domain.signal_parser import parse_signals
 from coachplans.domain.signals import Signal
 from coachplans.domain.storable import check_optional, check_storable
 from coachplans.errors import (
+    CoachPlansError,
     Conflict,
     Forbidden,
     NotFound,
     PreconditionFailed,
+    StorageUnavailable,
     ValidationFailed,
 )
 from coachplans.plan_import import PlanImport
@@ -72,6 +77,30 @@ class Outbox:
         return self._repo.last_event_id()
 
 
+_Write = TypeVar("_Write", bound=Callable[..., WriteResult])
+
+
+def _counted(write: _Write) -> _Write:
+    """Count a write's outcome by its ``source``: the action, ``duplicate``, ``refused``
+    (the input or the actor was turned down) or ``failed`` (storage)."""
+
+    @functools.wraps(write)
+    def counted(service: PlanService, *args: Any, **kwargs: Any) -> WriteResult:
+        source: Source = kwargs["source"]
+        try:
+            result: WriteResult = write(service, *args, **kwargs)
+        except StorageUnavailable:
+            service._count(source, "failed")
+            raise
+        except CoachPlansError:
+            service._count(source, "refused")
+            raise
+        service._count(source, "duplicate" if result.duplicate else result.action.value)
+        return result
+
+    return cast(_Write, counted)
+
+
 class PlanService:
     def __init__(
         self,
@@ -92,6 +121,7 @@ class PlanService:
         self.outbox = Outbox(repo)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._ingested: Counter[tuple[str, str]] = Counter()
 
     # -- inputs from outside --------------------------------------------------------------
 
@@ -110,6 +140,7 @@ class PlanService:
 
     # -- writes ---------------------------------------------------------------------------
 
+    @_counted
     def post_plan(
         self,
         coach: str,
@@ -155,6 +186,7 @@ class PlanService:
         self._notify(plan)
         return WriteResult(plan, action, replaced=was_live, skipped_charts=tuple(skipped))
 
+    @_counted
     def edit_plan(
         self,
         target: PlanTarget,
@@ -177,6 +209,7 @@ class PlanService:
             ingest_key=ingest_key,
         )
 
+    @_counted
     def delete_plan(
         self,
         target: PlanTarget,
@@ -196,6 +229,7 @@ class PlanService:
             ingest_key=ingest_key,
         )
 
+    @_counted
     def restore_plan(
         self, plan_id: int, actor: Actor, *, source: Source, expected_version: int | None = None
     ) -> WriteResult:
@@ -337,6 +371,18 @@ class PlanService:
 
     def ping(self) -> None:
         self.repo.ping()
+
+    def pool_usage(self) -> dict[str, int]:
+        return self.repo.pool_usage()
+
+    def ingest_counts(self) -> dict[tuple[str, str], int]:
+        """Writes so far by (source, outcome), for /metrics."""
+        with self._lock:
+            return dict(self._ingested)
+
+    def _count(self, source: Source, outcome: str) -> None:
+        with self._lock:
+            self._ingested[(source.value, outcome)] += 1
 
     # -- internals ------------------------------------------------------------------------
 

@@ -102,6 +102,16 @@ class DiscordSettings(_Section):
 class DatabaseSettings(_Section):
     url: str | None = None
     path: str = "coach_plans.db"
+    # PostgreSQL, per process: at most pool_size + max_overflow connections from the pool, a
+    # request waits pool_timeout seconds for one, then fails (503); plus two connections of
+    # its own (the event listener and the bot lock).
+    pool_size: int = Field(default=10, ge=1, le=1000)
+    max_overflow: int = Field(default=20, ge=0, le=1000)
+    pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # How often a standby bot tries to take the bot lock (failover time after the active
+    # process dies is about this plus the bot's start).
+    standby_retry_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @field_validator("url")
     @classmethod

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from coachplans.domain.coaches import Coach, Roster, default_roster
 from coachplans.domain.dates import DEFAULT_TIMEZONE
 from coachplans.service import PlanService
 from coachplans.settings import Settings
-from coachplans.store.engine import make_engine
+from coachplans.store.engine import make_engine, pool_options
+from coachplans.store.leader import AdvisoryLeadership, SoleLeadership
+from coachplans.store.leader import Leadership as Leadership
 from coachplans.store.migrate import current, head, upgrade
+from coachplans.store.notify import ChangeListener
+from coachplans.store.pg_connect import is_postgres
 from coachplans.store.repository import Repository
 
 
@@ -49,16 +54,27 @@ def build_service(
 ) -> PlanService:
     """Engine (the settings' database unless ``url`` is given), schema migration (on start,
     as the spec asks) and the service over them."""
-    engine = make_engine(url or settings.database.effective_url)
+    engine = make_engine(url or settings.database.effective_url, **_pool(settings, url))
     if migrate:
         upgrade(engine)
     return service_over(Repository(engine), settings)
 
 
+def _pool(settings: Settings, url: str | None) -> dict[str, Any]:
+    db = settings.database
+    return pool_options(
+        url or db.effective_url,
+        size=db.pool_size,
+        overflow=db.max_overflow,
+        timeout=db.pool_timeout_seconds,
+        connect_timeout=db.connect_timeout_seconds,
+    )
+
+
 @contextmanager
 def opened_service(settings: Settings, *, migrate: bool = True) -> Iterator[PlanService]:
     """The service for a one-off command; its database connections are closed afterwards."""
-    engine = make_engine(settings.database.effective_url)
+    engine = make_engine(settings.database.effective_url, **_pool(settings, None))
     try:
         if migrate:
             upgrade(engine)
@@ -84,3 +100,18 @@ def schema_revisions(url: str) -> tuple[str | None, str | None]:
         return current(engine), head()
     finally:
         engine.dispose()
+
+
+def bot_leadership(settings: Settings) -> Leadership:
+    """Who runs the bot: on PostgreSQL, the process holding the advisory lock (the others
+    wait as standbys); on SQLite, this one process."""
+    url = settings.database.effective_url
+    if is_postgres(url):
+        return AdvisoryLeadership(url, retry_seconds=settings.database.standby_retry_seconds)
+    return SoleLeadership()
+
+
+def change_feed(settings: Settings) -> ChangeListener | None:
+    """The process's listener for changes committed by other processes (PostgreSQL only)."""
+    url = settings.database.effective_url
+    return ChangeListener(url) if is_postgres(url) else None

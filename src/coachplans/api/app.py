@@ -15,16 +15,16 @@ from starlette.middleware.cors import CORSMiddleware
 from coachplans import __version__, dashboard
 from coachplans.api import auth, docs, errors, openapi
 from coachplans.api.auth import require_reader
-from coachplans.api.events import EventHub
+from coachplans.api.events import ChangeFeed, ChangeFollower, EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.links import LinkBase
-from coachplans.api.metrics import RequestMetrics
+from coachplans.api.metrics import RequestMetrics, Runtime
 from coachplans.api.middleware import RequestContextMiddleware
 from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache
 from coachplans.api.routes import charts, compat, consensus, ops, v1
-from coachplans.bot_status import BotState
+from coachplans.bot_status import CHART_DOWNLOADS, BotState
 from coachplans.mcp.http import McpEndpoint
 from coachplans.service import PlanService
 from coachplans.settings import Settings
@@ -45,15 +45,26 @@ DESCRIPTION = (
 
 
 def create_app(
-    settings: Settings, service: PlanService, bot_state: BotState | None = None
+    settings: Settings,
+    service: PlanService,
+    bot_state: BotState | None = None,
+    feed: ChangeFeed | None = None,
 ) -> FastAPI:
+    """``feed``: the process's PostgreSQL change listener, when there is one."""
     hub = EventHub(service)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.attach(asyncio.get_running_loop())
-        async with mcp_endpoint.running():
-            yield
+        follower = ChangeFollower(hub, app.state.read_cache, feed)
+        app.state.change_follower = follower
+        await follower.start()
+        try:
+            async with mcp_endpoint.running():
+                yield
+        finally:
+            await follower.stop()
+            await hub.detach()
 
     app = FastAPI(
         title="coachplans",
@@ -75,6 +86,8 @@ def create_app(
     app.state.read_cache = ReadCache(settings.api.read_cache_seconds)
     app.state.plan_json = PlanJson()
     app.state.links = LinkBase(settings.api)
+    app.state.change_follower = ChangeFollower(hub, app.state.read_cache, None)
+    app.state.metrics.watch(lambda: runtime_of(app))
     service.subscribe(app.state.read_cache.invalidate)
     errors.install(app)
     app.include_router(ops.router)
@@ -115,3 +128,22 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    """This process's state, as /metrics exports it."""
+    state = app.state
+    follower: ChangeFollower = state.change_follower
+    service: PlanService = state.service
+    return Runtime(
+        bot_status=state.bot_state.snapshot()[0],
+        sse_subscribers=state.event_hub.subscribers,
+        cache_hits=state.read_cache.hits,
+        cache_misses=state.read_cache.misses,
+        listener_connected=follower.connected if follower.feed is not None else None,
+        listener_lag_seconds=follower.lag_seconds,
+        outbox_reads=state.event_hub.outbox_reads,
+        pool=service.pool_usage(),
+        ingested=service.ingest_counts(),
+        downloads=CHART_DOWNLOADS.snapshot(),
+    )

@@ -1,12 +1,20 @@
-"""Request counters for /metrics: JSON totals and Prometheus series, per process."""
+"""Request counters for /metrics: JSON totals and Prometheus series, per process; and the
+process's own state (bot role, SSE subscribers, read cache, change listener, database pool)
+read from the live objects at each scrape."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from coachplans.bot_status import BOT_STATUSES
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -48,6 +56,10 @@ class RequestMetrics:
             "coachplans_uptime_seconds", "Seconds since the API started.", registry=self.registry
         )
 
+    def watch(self, source: Callable[[], Runtime]) -> None:
+        """Export the process state that ``source`` reads, at every scrape."""
+        self.registry.register(RuntimeCollector(source))
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         if method not in KNOWN_METHODS:
             method = "OTHER"  # clients choose methods; label values must stay a small set
@@ -75,3 +87,100 @@ class RequestMetrics:
             total, success, error = self.total, self.success, self.error
         rate = round(100.0 * error / total, 2) if total else 0.0
         return {"total": total, "success": success, "error": error, "error_rate_percent": rate}
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a scrape reads from the process."""
+
+    bot_status: str
+    sse_subscribers: int
+    cache_hits: int
+    cache_misses: int
+    listener_connected: bool | None  # None: no listener (SQLite)
+    listener_lag_seconds: float | None
+    outbox_reads: int
+    pool: Mapping[str, int] = field(default_factory=dict)
+    ingested: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    downloads: Mapping[str, int] = field(default_factory=dict)
+
+
+class RuntimeCollector(Collector):
+    def __init__(self, source: Callable[[], Runtime]):
+        self.source = source
+
+    def describe(self) -> Iterator[Any]:
+        return iter(())  # the families depend on the state: no fixed description
+
+    def collect(self) -> Iterator[Any]:
+        now = self.source()
+        bot = GaugeMetricFamily(
+            "coachplans_bot_state",
+            "1 for the bot's current state in this process (active bot: connected or mock).",
+            labels=["state"],
+        )
+        for status in BOT_STATUSES:
+            bot.add_metric([status], 1.0 if status == now.bot_status else 0.0)
+        yield bot
+        yield GaugeMetricFamily(
+            "coachplans_sse_subscribers", "Open event streams.", value=now.sse_subscribers
+        )
+        yield CounterMetricFamily(
+            "coachplans_read_cache_hits", "Reads answered from memory.", value=now.cache_hits
+        )
+        yield CounterMetricFamily(
+            "coachplans_read_cache_misses",
+            "Reads built from the database.",
+            value=now.cache_misses,
+        )
+        yield CounterMetricFamily(
+            "coachplans_outbox_reads",
+            "Outbox queries for event streams.",
+            value=now.outbox_reads,
+        )
+        yield from _listener(now)
+        yield from _pool(now.pool)
+        ingested = CounterMetricFamily(
+            "coachplans_plans_ingested",
+            "Plan writes by source and outcome.",
+            labels=["source", "outcome"],
+        )
+        for (source, outcome), count in sorted(now.ingested.items()):
+            ingested.add_metric([source, outcome], count)
+        yield ingested
+        downloads = CounterMetricFamily(
+            "coachplans_chart_downloads",
+            "Chart downloads by the bot, by outcome.",
+            labels=["outcome"],
+        )
+        for outcome, count in sorted(now.downloads.items()):
+            downloads.add_metric([outcome], count)
+        yield downloads
+
+
+def _listener(now: Runtime) -> Iterator[Any]:
+    up = now.listener_connected
+    yield GaugeMetricFamily(
+        "coachplans_event_listener_up",
+        "1 while the PostgreSQL change listener is connected (-1: none, SQLite).",
+        value=-1.0 if up is None else float(up),
+    )
+    yield GaugeMetricFamily(
+        "coachplans_event_lag_seconds",
+        "Age of the newest change when this process heard of it (cross-process lag).",
+        value=now.listener_lag_seconds or 0.0,
+    )
+
+
+def _pool(pool: Mapping[str, int]) -> Iterator[Any]:
+    size = GaugeMetricFamily("coachplans_db_pool_size", "Connections the pool keeps open.")
+    size.add_metric([], pool.get("size", 0))
+    yield size
+    limit = GaugeMetricFamily("coachplans_db_pool_max", "Most connections the pool may open.")
+    limit.add_metric([], pool.get("max", 0))
+    yield limit
+    used = GaugeMetricFamily(
+        "coachplans_db_pool_checked_out", "Pooled connections in use right now."
+    )
+    used.add_metric([], pool.get("checked_out", 0))
+    yield used

@@ -54,6 +54,8 @@ class ReadCache:
         self._lock = threading.Lock()
         self._generation = 0
         self._building: dict[CacheKey, asyncio.Task[CachedBody]] = {}
+        self.hits = 0  # served from memory
+        self.misses = 0  # built from the database for a request
 
     def lookup(self, key: CacheKey) -> CachedBody | None:
         """The entry for ``key``; when it has aged past ``ttl``, a refresh is started."""
@@ -61,13 +63,17 @@ class ReadCache:
             return None
         with self._lock:
             entry = self._entries.get(key)
-        if entry is not None and self._timer() - entry.built_at >= self.ttl:
+        if entry is None:
+            return None
+        self.hits += 1
+        if self._timer() - entry.built_at >= self.ttl:
             self._start(key, entry.build, entry.cache_control, entry.route)
         return entry
 
     async def fill(
         self, key: CacheKey, build: Callable[[], bytes], cache_control: str, route: Any
     ) -> CachedBody:
+        self.misses += 1
         # shield: a caller that goes away does not cancel the build the others wait for
         return await asyncio.shield(self._start(key, build, cache_control, route))
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import discord
 import httpx
 
+from coachplans.bot_status import CHART_DOWNLOADS
 from coachplans.domain.charts import MAX_CHARTS, ChartUpload, sniff_image_type
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,9 @@ class ChartDownloader:
         try:
             data = await self._fetch_bytes(attachment)
         except _Skip as skip:
+            CHART_DOWNLOADS.add("skipped")
             return str(skip)
+        CHART_DOWNLOADS.add("ok")
         return ChartUpload(data, attachment.filename, public_url(attachment.url))
 
     async def _fetch_bytes(self, attachment: AttachmentInfo) -> bytes:

@@ -22,7 +22,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, **kwargs)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_timeout": 30,
+        "connect_args": {"connect_timeout": 5},
+        **kwargs,
+    }
+    return create_engine(url, **options)
+
+
+def pool_options(
+    url: str, *, size: int, overflow: int, timeout: float, connect_timeout: int
+) -> dict[str, Any]:
+    """Pool settings for ``make_engine``: PostgreSQL only (SQLite keeps its defaults).
+    Pre-ping stays on, so connections that died with a database restart are replaced."""
+    if make_url(normalise_url(url)).get_backend_name() == "sqlite":
+        return {}
+    return {
+        "pool_size": size,
+        "max_overflow": overflow,
+        "pool_timeout": timeout,
+        "connect_args": {"connect_timeout": connect_timeout},
+    }
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as _SAError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 from coachplans.domain.plans import Event, Plan, Revision
 from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
@@ -215,6 +217,18 @@ class Repository:
         with self.read() as conn:
             conn.execute(text("SELECT 1"))
 
+    def pool_usage(self) -> dict[str, int]:
+        """The connection pool's size, its limit (size + overflow) and connections in use."""
+        pool = self.engine.pool
+        if not isinstance(pool, QueuePool):
+            return {}
+        size = pool.size()
+        return {
+            "size": size,
+            "max": size + max(0, getattr(pool, "_max_overflow", 0)),
+            "checked_out": pool.checkedout(),
+        }
+
     # -- bot cursors ----------------------------------------------------------------------
 
     def bot_cursors(self) -> dict[int, int]:
@@ -238,6 +252,8 @@ def _storage_errors() -> Iterator[None]:
         if isinstance(exc.orig, DatabaseFileMissing):
             raise StorageUnavailable(message, reason=str(exc.orig)) from exc
         raise StorageUnavailable(message) from exc
+    except PoolTimeout as exc:  # every pooled connection busy for pool_timeout_seconds
+        raise StorageUnavailable("database busy: no free connection in the pool") from exc
 
 
 def _list_stmt(query: PlanQuery, columns: Sequence[Any]) -> Select[Any]:

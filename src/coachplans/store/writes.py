@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Source
 from coachplans.domain.signals import Signal
+from coachplans.store import notify
 from coachplans.store.rows import (
     PlanState,
     RevisionFacts,
@@ -45,6 +46,9 @@ def _table(row_class: Any) -> Table:
 PLANS = _table(PlanRow)
 # Namespace of the PostgreSQL advisory locks taken on ingest keys (see WriteTx.seen_key).
 INGEST_LOCK_CLASS = 0x4350
+# The outbox's commit-order lock (see WriteTx.append_event); leader.py's session locks share
+# the class 0x4351 with other object ids.
+EVENT_ORDER_LOCK = (0x4351, 0)
 
 
 _STATE_FIELDS = [f.name for f in fields(PlanState)]
@@ -61,6 +65,8 @@ _SAVE = (
 # Core tables, not ORM classes: an ORM-enabled insert rebuilds its statement per call.
 _INSERT_REVISION = insert(_table(RevisionRow))
 _INSERT_EVENT = insert(_table(EventRow))
+_INSERT_EVENT_RETURNING_ID = _INSERT_EVENT.returning(_table(EventRow).c.id)
+_LOCK_EVENT_ORDER = select(func.pg_advisory_xact_lock(*EVENT_ORDER_LOCK))
 _INSERT_KEY = insert(_table(IngestKeyRow))
 _INSERT_LINK = insert(_table(PlanChartRow))
 _INSERT_BLOB = insert(_table(ChartBlobRow))
@@ -186,5 +192,15 @@ class WriteTx:
         self.conn.execute(_INSERT_REVISION, row)
 
     def append_event(self, state: PlanState, event_type: str, now: datetime) -> None:
+        """The outbox row. On PostgreSQL, writers to other slots run concurrently, and ids taken
+        from a sequence could commit out of order: a reader that saw event 11 would never see
+        a 10 committed after it. So the event is appended under a transaction lock held to
+        commit (the last statements of a write), which makes id order commit order, and the
+        other processes are told with a NOTIFY that PostgreSQL sends at commit."""
         row = event_row(event_type, state.id, state.coach, state.trade_date, state.version, now)
-        self.conn.execute(_INSERT_EVENT, row)
+        if not self._postgres:
+            self.conn.execute(_INSERT_EVENT, row)
+            return
+        self.conn.execute(_LOCK_EVENT_ORDER)
+        event_id = self.conn.execute(_INSERT_EVENT_RETURNING_ID, row).scalar_one()
+        notify.send(self.conn, event_id, state.coach, state.trade_date, now)
