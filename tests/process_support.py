@@ -40,14 +40,21 @@ def clean_env(**extra: str) -> dict[str, str]:
 class ServerProcess:
     """The command on a fresh SQLite file and a free port, its output kept in a file."""
 
-    def __init__(self, tmp_path: Path, *args: str, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        tmp_path: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        database_url: str | None = None,
+        name: str | None = None,
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp_path / f"{args[0]}.log"
+        self.log = tmp_path / f"{name or args[0]}.log"
         command = [*COMMAND, *args]
         if args[0] != "bot":  # the bot alone serves no API: it takes no --port
             command += ["--port", str(self.port)]
-        command += ["--database-url", f"sqlite:///{tmp_path / 'plans.db'}"]
+        command += ["--database-url", database_url or f"sqlite:///{tmp_path / 'plans.db'}"]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env=env or clean_env()

@@ -24,7 +24,8 @@ from coachplans.errors import StorageUnavailable
 router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
 
-HEALTHY_BOT = {"connected", "mock", "disabled"}
+# A standby is healthy: another process runs the bot, this one takes over if it stops.
+HEALTHY_BOT = {"connected", "mock", "disabled", "standby"}
 
 
 async def _stats(request: Request) -> Stats | StorageUnavailable:
