@@ -52,6 +52,11 @@ class RequestMetrics:
         self.edits = Gauge(
             "coachplans_plan_edits", "Changes after the first post.", registry=self.registry
         )
+        self.database_up = Gauge(
+            "coachplans_database_up",
+            "1 when the last /metrics scrape could query the database.",
+            registry=self.registry,
+        )
         self.uptime = Gauge(
             "coachplans_uptime_seconds", "Seconds since the API started.", registry=self.registry
         )
@@ -153,7 +158,7 @@ class RuntimeCollector(Collector):
             "Chart downloads by the bot, by outcome.",
             labels=["outcome"],
         )
-        for outcome, count in sorted(now.downloads.items()):
+        for outcome, count in sorted({"ok": 0, "skipped": 0, **now.downloads}.items()):
             downloads.add_metric([outcome], count)
         yield downloads
 

@@ -114,6 +114,7 @@ async def metrics(request: Request) -> Response:
 
 def _prometheus(counters: RequestMetrics, stats: Stats | None, kind: str) -> Response:
     counters.uptime.set(counters.uptime_seconds())
+    counters.database_up.set(0 if stats is None else 1)
     if stats is not None:
         counters.plans.set(stats.total_plans)
         counters.charts.set(stats.total_charts)
