@@ -36,6 +36,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "api"), str(ROOT / "be
 
 from api_bench import free_port, parse_wrk  # noqa: E402
 from benchkit import percentile, rss_kib, table  # noqa: E402
+
 from scaleout_support import (  # noqa: E402
     AUTH,
     TOKEN,
@@ -168,7 +169,7 @@ async def _fanout_round(api: Api, url: str, subscribers: int, seconds: float) ->
     got: list[int] = []
     opened: list[int] = []
     ready = asyncio.Event()
-    last = httpx.get(f"{api.base}/api/v1/events?limit=1000", timeout=10).json()["last_id"]
+    last = await asyncio.to_thread(_last_event_id, api)
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
         stream = f"{api.base}/api/v1/events/stream?after={last}"  # no history to catch up
         tasks = [
@@ -204,6 +205,11 @@ async def _fanout_round(api: Api, url: str, subscribers: int, seconds: float) ->
     ]
 
 
+def _last_event_id(api: Api) -> int:
+    found: int = httpx.get(f"{api.base}/api/v1/events?limit=1000", timeout=10).json()["last_id"]
+    return found
+
+
 def run_fanout(tmp: Path, seconds: float) -> None:
     rows = []
     with fresh_pg_database() as url, apis(url, 1, tmp) as (api,):
@@ -219,10 +225,10 @@ def run_fanout(tmp: Path, seconds: float) -> None:
 
 
 def run_leak(tmp: Path, streams: int) -> None:
+    from api_support import api_settings
+
     from coachplans.api.app import create_app
     from coachplans.wiring import build_service
-
-    from api_support import api_settings
     from live_server import LiveServer
 
     destroyed: list[str] = []
