@@ -27,6 +27,7 @@ from scaleout_support import (
 
 sys.path.insert(0, str(Path(__file__).parent / "bot"))
 from fake_discord import GOOD_TOKEN, FakeDiscord
+from fake_guild import CHANNEL_ID, COACH_ID, GuildFakeDiscord
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 TAKEOVER_LIMIT = 15.0
@@ -127,6 +128,46 @@ def test_one_discord_bot_across_processes_and_takeover_after_kill_9(
 
         assert second.stop() == 0
         assert "Traceback" not in second.output()
+
+
+def test_no_message_ingested_twice_across_a_takeover(
+    tmp_path: Path, processes: list[ServerProcess], pg_url: str
+) -> None:
+    with GuildFakeDiscord() as fake:
+        env = {
+            "DISCORD_BOT_TOKEN": GOOD_TOKEN,
+            "COACHPLANS_DISCORD__API_BASE": fake.api_base,
+            "COACHPLANS_DISCORD__ADMIN_USER_IDS": f"[{COACH_ID}]",
+            "COACHPLANS_DISCORD__CHANNEL_IDS": f"[{CHANNEL_ID}]",
+        }
+        first = start(processes, tmp_path, "a", "serve", url=pg_url, **env)
+        first.bot_health("connected")
+        second = start(processes, tmp_path, "b", "serve", url=pg_url, **env)
+        second.bot_health("standby")
+
+        fake.post(f"!plan d {DAY} Day plan: SPY above 580, stop 575")
+        first.wait_for("the live plan", lambda: _has_plan(first, "d"))
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait()
+        # Posted while no bot runs: only the channel's history has them.
+        fake.post(f"!plan i {DAY} Intraday: QQQ bearish below 500")
+        fake.post(f"!plan s {DAY} Swing: NVDA long above 140")
+
+        assert takeover(second, "connected") < TAKEOVER_LIMIT
+        second.wait_for("the caught-up plans", lambda: _has_plan(second, "i", "s"))
+        time.sleep(1)  # time for anything that would be ingested a second time
+        events = second.get_json("/api/v1/events?limit=100")["events"]
+        plans = second.get_json("/api/v1/plans?limit=100")["plans"]
+    assert sorted(e["coach"] for e in events) == ["coach_d", "coach_i", "coach_s"]
+    assert all(plan["version"] == 1 and plan["revision_count"] == 1 for plan in plans)
+    assert len(fake.replies) == 3, fake.replies
+
+
+def _has_plan(process: ServerProcess, *coaches: str) -> bool:
+    return all(
+        process.get(f"/api/v1/plans?coach={coach}&date={DAY}").json().get("plans")
+        for coach in coaches
+    )
 
 
 def test_bot_alone_waits_as_standby_and_stops_cleanly(
