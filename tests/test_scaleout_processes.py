@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from process_support import ServerProcess, clean_env
+from process_support import COMMAND, ServerProcess, clean_env
 from scaleout_support import (
     TOKEN,
     SSEFollower,
@@ -265,3 +266,36 @@ def _prometheus(process: ServerProcess) -> dict[str, Any]:
             name, _, value = line.rpartition(" ")
             values[name] = float(value)
     return values
+
+
+def test_api_workers_share_one_port_and_stop_on_sigterm(
+    tmp_path: Path, processes: list[ServerProcess], pg_url: str
+) -> None:
+    api = start(processes, tmp_path, "workers", "api", "--workers", "2", url=pg_url)
+    api.wait_healthy()
+    workers = _children(api.proc.pid)
+    assert len(workers) == 2
+    plan = write_plan(api.base, "d", DAY, "one port, two workers")
+    for _ in range(10):  # whichever worker answers, it reads the same database
+        assert api.get_json(f"/api/v1/plans/{plan['id']}")["text"] == "one port, two workers"
+
+    assert api.stop() == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert "Traceback" not in api.output()
+
+
+def test_api_workers_refuse_sqlite(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*COMMAND, "api", "--workers", "2", "--database-url", f"sqlite:///{tmp_path}/p.db"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--workers needs PostgreSQL" in done.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found]

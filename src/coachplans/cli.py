@@ -69,7 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
         server,
     )
     serve.add_argument("--no-bot", action="store_true", help="do not run the Discord bot")
-    _leaf(commands, "api", "run the API only (no bot)", _api, server)
+    _leaf(commands, "api", "run the API only (no bot)", _api, server).add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N API processes on one port (PostgreSQL only; default 1)",
+    )
     _hidden_refusals(
         _leaf(
             commands,
@@ -328,7 +334,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _api(args: argparse.Namespace) -> int:
-    return _run_server(settings_from(args, run_bot=False))
+    settings = settings_from(args, run_bot=False)
+    if args.workers == 1:
+        return _run_server(settings)
+    if args.workers < 1:
+        raise ConfigError("--workers must be 1 or more")
+    from coachplans.serve_workers import serve_workers
+
+    _start_logging(settings)
+    return serve_workers(settings, args.workers)
 
 
 def _run_server(settings: Settings) -> int:

@@ -58,15 +58,17 @@ async def serve_api(
     *,
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
+    sock: socket.socket | None = None,
 ) -> None:
-    """Serve until ``stop`` is set (or SIGINT/SIGTERM when ``handle_signals``).
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM when ``handle_signals``), on ``sock``
+    when given (a socket shared by worker processes), else on the settings' host and port.
 
     In mock mode the database is seeded first and, when the bot is on, a simulated bot runs
     beside the API; otherwise, with the bot on and a token, the Discord bot runs beside it.
     Raises :class:`ServeError` when the server cannot start.
     """
     stop = stop or asyncio.Event()
-    sock = bind_socket(settings.api.host, settings.api.port)
+    sock = sock or bind_socket(settings.api.host, settings.api.port)
     settings = _with_mock_token(settings)
     try:
         warn_if_exposed(settings)

@@ -17,7 +17,7 @@ from coachplans.store.leader import AdvisoryLeadership, SoleLeadership
 from coachplans.store.leader import Leadership as Leadership
 from coachplans.store.migrate import current, head, upgrade
 from coachplans.store.notify import ChangeListener
-from coachplans.store.pg_connect import is_postgres
+from coachplans.store.pg_connect import is_postgres as is_postgres
 from coachplans.store.repository import Repository
 
 
