@@ -36,11 +36,9 @@ DAY = "2024-11-12"
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    from conftest import _pg_reachable
-
-    if (problem := _pg_reachable()) is not None:
-        pytest.skip(f"PostgreSQL not reachable ({problem})")
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A database of this test's own (``pg_database`` skips, or fails in CI, without a
+    server)."""
     with fresh_pg_database() as url:
         yield url
 
