@@ -64,6 +64,21 @@ def terminate_backends(url: str, application_name: str | None = None) -> int:
         admin.dispose()
 
 
+@contextmanager
+def connections_refused(url: str) -> Iterator[None]:
+    """The database refuses new connections (as while it is down) until the block ends."""
+    name = make_url(url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()
+
+
 def write_plan(base: str, coach: str, day: str, body: str) -> dict[str, Any]:
     response = httpx.post(
         f"{base}/api/v1/plans",

