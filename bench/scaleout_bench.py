@@ -122,24 +122,39 @@ def transactions(url: str) -> int:
 def run_latency(tmp: Path, writes: int) -> None:
     with fresh_pg_database() as url, apis(url, 2, tmp) as (a, b):
         follower = SSEFollower(b.base)
-        lags = []
+        from_send: list[float] = []
+        from_answer: list[float] = []
         try:
             for n in range(writes):
                 sent = time.monotonic()
                 plan = write_plan(a.base, "d", DAY, f"plan {n}: SPY above 580")
+                answered = time.monotonic()
                 arrived = follower.arrival_of(plan["id"], plan["version"])
-                lags.append(float("inf") if arrived is None else arrived - sent)
+                if arrived is None:
+                    arrived = float("inf")
+                from_send.append((arrived - sent) * 1000)
+                from_answer.append((arrived - answered) * 1000)
                 time.sleep(0.05)
         finally:
             follower.close()
-    lags.sort()
-    ms = [lag * 1000 for lag in lags]
     print("\nWrite through process A -> SSE event on process B (PostgreSQL LISTEN/NOTIFY)")
-    print("(time from sending the HTTP write to the event's arrival; includes the write)")
-    rows = [[writes, f"{statistics.median(ms):.1f}", f"{percentile(ms, 95):.1f}", f"{ms[-1]:.1f}"]]
-    print(table(["writes", "median ms", "p95 ms", "max ms"], rows))
-    verdict = "PASS" if statistics.median(ms) <= 300 and ms[-1] <= 1000 else "MISS"
-    print(f"target: median <= 300 ms (aim 50 ms), max <= 1 s: {verdict}")
+    rows = []
+    for what, ms in (("from sending the write", from_send), ("from A's answer", from_answer)):
+        ms.sort()
+        rows.append(
+            [
+                what,
+                writes,
+                f"{statistics.median(ms):.1f}",
+                f"{percentile(ms, 95):.1f}",
+                f"{ms[-1]:.1f}",
+            ]
+        )
+    print(table(["measured", "writes", "median ms", "p95 ms", "max ms"], rows))
+    worst = sorted(from_send)
+    verdict = "PASS" if statistics.median(worst) <= 300 and worst[-1] <= 1000 else "MISS"
+    print(f"target (from sending): median <= 300 ms (aim 50 ms), max <= 1 s: {verdict}")
+    print("(from A's answer can be below 0: B's event may arrive before A's HTTP answer)")
 
 
 # --- SSE fan-out ----------------------------------------------------------------------------
