@@ -10,6 +10,36 @@ from dataclasses import dataclass, field
 BOT_STATUSES = ("connected", "disconnected", "mock", "disabled", "standby")
 
 
+# Why the bot is not active, as a metric label: a small fixed set read from the details the
+# bot, the runner and the leadership write (free text is never a label value).
+_REASONS: tuple[tuple[str, str], ...] = (
+    ("another process", "lock_held_elsewhere"),
+    ("waiting for the bot lock", "lock_held_elsewhere"),
+    ("lost the database connection", "lock_lost"),
+    ("database unreachable", "database_unreachable"),
+    ("connecting", "connecting"),
+    ("connection to discord lost", "reconnecting"),
+    ("login failed", "login_failed"),
+    ("message content intent", "intents_missing"),
+    ("gave up", "gave_up"),
+    ("bot stopped", "stopped"),
+    ("crashed", "crashed"),
+    ("discord closed", "crashed"),
+)
+BOT_REASONS = ("", "failed", *dict.fromkeys(reason for _, reason in _REASONS))
+
+
+def reason_of(status: str, detail: str | None) -> str:
+    """The bounded reason for a standby or disconnected bot; "" when it is active or off."""
+    if status not in ("standby", "disconnected"):
+        return ""
+    text = (detail or "").lower()
+    for start, reason in _REASONS:
+        if text.startswith(start):
+            return reason
+    return "failed"
+
+
 @dataclass
 class BotState:
     status: str = "disabled"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from api_support import AUTH, DAY
 
-from coachplans.bot_status import BotState
+from coachplans.bot_status import BOT_REASONS, BotState, reason_of
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NAME = re.compile(r"\bcoachplans_[a-z_]+\b")
@@ -69,7 +69,7 @@ async def test_process_metrics_follow_what_happens(
     client: httpx.AsyncClient, bot_state: BotState
 ) -> None:
     before = await scrape(client)
-    assert before['coachplans_bot_state{state="mock"}'] == 1.0
+    assert before['coachplans_bot_state{reason="",state="mock"}'] == 1.0
     bot_state.set("standby", "another process runs the bot")
     posted = await client.post(
         "/api/v1/plans",
@@ -85,8 +85,8 @@ async def test_process_metrics_follow_what_happens(
         assert (await client.get(f"/api/coach-plans/d?date={DAY.isoformat()}")).status_code == 200
 
     after = await scrape(client)
-    assert after['coachplans_bot_state{state="standby"}'] == 1.0
-    assert after['coachplans_bot_state{state="mock"}'] == 0.0
+    assert after['coachplans_bot_state{reason="lock_held_elsewhere",state="standby"}'] == 1.0
+    assert after['coachplans_bot_state{reason="",state="mock"}'] == 0.0
     assert after['coachplans_plans_ingested_total{outcome="create",source="api"}'] == 1.0
     assert (
         after["coachplans_read_cache_misses_total"]
@@ -102,3 +102,28 @@ async def test_process_metrics_follow_what_happens(
     assert after["coachplans_event_listener_up"] == -1.0  # no listener in this app
     assert after["coachplans_db_pool_max"] >= after["coachplans_db_pool_size"] > 0
     assert after["coachplans_database_up"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "reason"),
+    [
+        ("connected", "logged in as coachbot", ""),
+        (
+            "standby",
+            "another process runs the bot; this one takes over if it stops",
+            "lock_held_elsewhere",
+        ),
+        ("standby", "database unreachable; waiting for the lock", "database_unreachable"),
+        ("disconnected", "login failed: invalid token", "login_failed"),
+        (
+            "disconnected",
+            "Message Content intent not enabled in the developer portal",
+            "intents_missing",
+        ),
+        ("disconnected", "gave up after 5 failed starts: OSError", "gave_up"),
+        ("disconnected", "ConnectionResetError: peer went away", "failed"),
+    ],
+)
+def test_the_bot_reason_label_is_one_of_a_few(status: str, detail: str, reason: str) -> None:
+    assert reason_of(status, detail) == reason
+    assert reason in BOT_REASONS

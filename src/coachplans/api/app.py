@@ -24,7 +24,7 @@ from coachplans.api.middleware import RequestContextMiddleware
 from coachplans.api.plan_json import PlanJson
 from coachplans.api.read_cache import ReadCache
 from coachplans.api.routes import charts, compat, consensus, ops, v1
-from coachplans.bot_status import CHART_DOWNLOADS, BotState
+from coachplans.bot_status import CHART_DOWNLOADS, BotState, reason_of
 from coachplans.mcp.http import McpEndpoint
 from coachplans.service import PlanService
 from coachplans.settings import Settings
@@ -135,8 +135,10 @@ def runtime_of(app: FastAPI) -> Runtime:
     state = app.state
     follower: ChangeFollower = state.change_follower
     service: PlanService = state.service
+    status, detail = state.bot_state.snapshot()
     return Runtime(
-        bot_status=state.bot_state.snapshot()[0],
+        bot_status=status,
+        bot_reason=reason_of(status, detail),
         sse_subscribers=state.event_hub.subscribers,
         cache_hits=state.read_cache.hits,
         cache_misses=state.read_cache.misses,

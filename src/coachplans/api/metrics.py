@@ -99,6 +99,7 @@ class Runtime:
     """What a scrape reads from the process."""
 
     bot_status: str
+    bot_reason: str
     sse_subscribers: int
     cache_hits: int
     cache_misses: int
@@ -121,11 +122,13 @@ class RuntimeCollector(Collector):
         now = self.source()
         bot = GaugeMetricFamily(
             "coachplans_bot_state",
-            "1 for the bot's current state in this process (active bot: connected or mock).",
-            labels=["state"],
+            "1 for the bot's current state in this process (active bot: connected or mock), "
+            "with why it is standby or disconnected.",
+            labels=["state", "reason"],
         )
         for status in BOT_STATUSES:
-            bot.add_metric([status], 1.0 if status == now.bot_status else 0.0)
+            current = status == now.bot_status
+            bot.add_metric([status, now.bot_reason if current else ""], float(current))
         yield bot
         yield GaugeMetricFamily(
             "coachplans_sse_subscribers", "Open event streams.", value=now.sse_subscribers
