@@ -57,6 +57,7 @@ class EventHub:
         self.poll_seconds = poll_seconds
         self.queue_size = queue_size
         self.outbox_reads = 0  # by the poller and by subscribers catching up (for benches)
+        self.catch_up_reads = 0  # by subscribers resuming or fallen behind
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscribers: set[_Subscriber] = set()
         self._wakeup = asyncio.Event()
@@ -180,6 +181,7 @@ class EventHub:
     async def _catch_up(self, after_id: int) -> AsyncIterator[Event]:
         """Events after ``after_id`` up to the poller's cursor, read from the outbox."""
         while not self.closed and self._cursor is not None and after_id < self._cursor:
+            self.catch_up_reads += 1
             events = await self._read(after_id, BATCH)
             for event in events:
                 after_id = event.id
