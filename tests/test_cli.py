@@ -359,7 +359,7 @@ BASE_FLAGS = {"-h", "--config", "--database-url", "--log-level", "--log-json"}
 SERVER_FLAGS = BASE_FLAGS | {"--host", "--port", "--mock"}
 OWN_FLAGS = {
     ("serve",): SERVER_FLAGS | {"--no-bot"},
-    ("api",): SERVER_FLAGS,
+    ("api",): SERVER_FLAGS | {"--workers"},
     ("bot",): BASE_FLAGS,
     ("config", "show"): SERVER_FLAGS,
     ("db", "upgrade"): BASE_FLAGS,
