@@ -48,6 +48,8 @@ def fake_channel(
     channel.id, channel.name = real.id, real.name
 
     def history(**kwargs: Any) -> AsyncIterator[discord.Message]:
+        if "after" not in kwargs:  # newest first, as discord.py reads without ``after``
+            return newest(kwargs.get("limit"))
         after = kwargs["after"].id if honour_after else 0
 
         async def pages() -> AsyncIterator[discord.Message]:
@@ -58,6 +60,10 @@ def fake_channel(
                     yield message
 
         return pages()
+
+    async def newest(limit: int | None) -> AsyncIterator[discord.Message]:
+        for message in list(reversed(messages))[:limit]:
+            yield message
 
     channel.history.side_effect = history
     return channel
@@ -149,9 +155,12 @@ async def test_catching_up_again_or_after_a_restart_changes_nothing(
         await restarted.bot.close()
 
 
-async def test_without_a_cursor_no_history_is_read(
+async def test_without_a_cursor_nothing_is_replayed_and_the_cursor_starts_now(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A channel read for the first time: its old messages are not replayed, but its cursor
+    starts at the newest one, so a bot killed before it handles the next message still has a
+    place to catch up from."""
     # Coach c posts in OTHER_CHANNEL, so it is a channel to catch up on.
     message = said(harness, "!plan c never seen", channel=harness.other)
     channel = fake_channel(harness.other, [message])
@@ -160,7 +169,8 @@ async def test_without_a_cursor_no_history_is_read(
     with caplog.at_level(logging.INFO, logger="coachplans.bot.sync"):
         assert await harness.bot.sync.catch_up() == {}
 
-    channel.history.assert_not_called()
+    assert harness.bot.service.bot_cursors() == {harness.other.id: message.id}
+    assert harness.bot.service.plans_for_date(harness.bot.service.today()) == []
     assert "#crypto-plans (2002) yet; nothing to catch up" in caplog.text
 
 

@@ -289,10 +289,10 @@ class MessageSync:
             log.info("catch-up: channel %s is not visible to the bot; skipped", channel_id)
             return None
         name = f"#{getattr(channel, 'name', channel_id)} ({channel_id})"
-        if cursor is None:
-            log.info("catch-up: no message processed in %s yet; nothing to catch up", name)
-            return None
         try:
+            if cursor is None:
+                await self._start_cursor(channel, channel_id, name)
+                return None
             count = await self._replay(channel, channel_id, cursor)
         except discord.Forbidden:
             log.warning(
@@ -306,6 +306,18 @@ class MessageSync:
             return None
         log.info("catch-up: %d missed message(s) processed in %s", count, name)
         return count
+
+    async def _start_cursor(
+        self, channel: discord.abc.Messageable, channel_id: int, name: str
+    ) -> None:
+        """A channel read for the first time: nothing before now is caught up, but its cursor
+        starts at its newest message now, so that a bot stopped before it handles the next one
+        still has a place to catch up from (ingest being idempotent, a replay is harmless)."""
+        log.info("catch-up: no message processed in %s yet; nothing to catch up", name)
+        if not self.watches(channel_id):
+            return
+        async for newest in channel.history(limit=1):
+            await self._advance(channel_id, newest.id)
 
     async def _replay(self, channel: discord.abc.Messageable, channel_id: int, cursor: int) -> int:
         count, newest = 0, cursor
