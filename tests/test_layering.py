@@ -4,6 +4,7 @@ new top-level module must be placed in them, or this fails."""
 from __future__ import annotations
 
 import pkgutil
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -40,3 +41,16 @@ def test_the_domain_contract_names_every_other_module() -> None:
 def test_the_client_contract_names_every_server_module() -> None:
     forbidden = set(contract("The client is sealed")["forbidden_modules"])
     assert top_level_modules() - CLIENT_MAY_USE <= forbidden
+
+
+def test_the_readme_module_map_names_every_module() -> None:
+    readme = (PYPROJECT.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Where things live")
+    section = readme[start : readme.index("\n## ", start + 1)]
+    named = set(re.findall(r"`([a-z_]+)(?:\.py|/)`", section))
+    modules = {m.name for m in pkgutil.iter_modules(coachplans.__path__)} - {"__main__"}
+    assert modules - named == set(), "README's module map misses these"
+    everywhere = {
+        m.name.rsplit(".", 1)[-1] for m in pkgutil.walk_packages(coachplans.__path__, "coachplans.")
+    }
+    assert named - everywhere == set(), "README's module map names modules that do not exist"
