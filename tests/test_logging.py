@@ -8,6 +8,7 @@ import contextvars
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,9 @@ def _configure(path: Path, **overrides: Any) -> Path:
 
 
 def _lines(path: Path) -> list[str]:
+    """The file's lines once what the handlers hold is written (see SizeRotatingFileHandler)."""
+    for handler in logging.getLogger().handlers:
+        handler.flush()
     return path.read_text(encoding="utf-8").splitlines()
 
 
@@ -188,7 +192,7 @@ def test_json_keeps_unicode_and_one_record_per_line(tmp_path: Path) -> None:
     path = _configure(tmp_path / "app.log", json_lines=True)
     message = "Plan für Montag — 买入 🚀\nzweite Zeile\u2028dritte"
     log.info(message, extra={"coach_name": "Coach Ü"})
-    raw = path.read_text(encoding="utf-8")
+    raw = "\n".join(_lines(path)) + "\n"
     assert "für Montag — 买入 🚀" in raw  # not \u-escaped
     lines = raw.splitlines()
     assert len(lines) == 1
@@ -204,12 +208,13 @@ def test_file_rotates_with_the_configured_backups(tmp_path: Path) -> None:
     path = _configure(tmp_path / "app.log", max_size_mb=0.001, backup_count=2)
     for number in range(300):
         log.info("line %03d with ümlauts and 🚀 to fill the file up quickly", number)
+    last = _lines(path)[-1]  # flushes what the handler still holds
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["app.log", "app.log.1", "app.log.2"]
     for file in tmp_path.iterdir():
         assert file.stat().st_size <= 1100  # ~1 KiB each, plus at most one line
         assert "ümlauts and 🚀" in file.read_bytes().decode("utf-8")
-    assert _lines(path)[-1].endswith("line 299 with ümlauts and 🚀 to fill the file up quickly")
+    assert last.endswith("line 299 with ümlauts and 🚀 to fill the file up quickly")
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -367,7 +372,7 @@ def test_text_lines_escape_control_characters(tmp_path: Path) -> None:
     lines = _lines(path)
     assert len(lines) == 1
     assert "WARNING" not in [m.group("level") for m in map(TEXT_LINE.match, lines) if m]
-    raw = path.read_text(encoding="utf-8")
+    raw = "\n".join(_lines(path)) + "\n"
     for char in "\r\x00\x1b\x85\u2028\u202e\t":
         assert char not in raw, repr(char)
     assert lines[0].endswith(
@@ -393,7 +398,7 @@ def test_json_lines_escape_every_control_character(tmp_path: Path) -> None:
     path = _configure(tmp_path / "app.log", json_lines=True)
     value = FORGED + "\r\x00\x1b\x7f\x85\x9b\u2028\u2029\u202e"
     log.info("GET %s", value, extra={"path": value})
-    raw = path.read_text(encoding="utf-8")
+    raw = "\n".join(_lines(path)) + "\n"
     for char in "\n\r\x00\x1b\x7f\x85\x9b\u2028\u2029\u202e":
         assert char not in raw.rstrip("\n"), repr(char)
     record = json.loads(raw)
@@ -428,3 +433,23 @@ def test_a_record_is_formatted_once_for_console_and_file(
     (line,) = _lines(path)
     assert "once only" in line
     assert "_coachplans_line" not in line  # the cached line is no extra of the record
+
+
+def test_file_lines_are_batched_but_reach_the_file_soon(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    log.info("one")
+    log.info("two")
+    assert path.read_text(encoding="utf-8") == ""  # buffered: no write per line
+    deadline = time.monotonic() + 5
+    while path.read_text(encoding="utf-8").count("\n") < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [line.split()[-1] for line in path.read_text(encoding="utf-8").splitlines()] == [
+        "one", "two",
+    ]  # fmt: skip
+
+
+def test_a_warning_reaches_the_file_at_once(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    log.info("before")
+    log.warning("now")
+    assert path.read_text(encoding="utf-8").splitlines()[-1].endswith("now")
