@@ -67,36 +67,36 @@ def test_plan_for_message_finds_the_plan_with_charts_and_signals(bot: PlanServic
     plan = _post(bot, "d", "$NVDA long above 945", ALICE, MSG, charts=charts)
     assert plan.charts and plan.signals  # so the comparison below covers both
 
-    found = bot.plan_for_message(MSG)
+    found = bot.discord.plan_for_message(MSG)
     assert found == plan
     assert found == bot.get_plan("d", DAY)
 
 
 def test_an_unknown_message_finds_nothing(bot: PlanService) -> None:
     _post(bot, "d", "plan", ALICE, MSG)
-    assert bot.plan_for_message(MSG + 1) is None
-    assert bot.plan_for_message(0) is None
+    assert bot.discord.plan_for_message(MSG + 1) is None
+    assert bot.discord.plan_for_message(0) is None
 
 
 def test_a_repost_by_another_message_takes_the_plan_over(bot: PlanService) -> None:
     first = _post(bot, "i", "first", ALICE, MSG)
     second = _post(bot, "i", "second", BOB, MSG + 7)
     assert second.id == first.id
-    assert bot.plan_for_message(MSG) is None
-    assert bot.plan_for_message(MSG + 7) == second
+    assert bot.discord.plan_for_message(MSG) is None
+    assert bot.discord.plan_for_message(MSG + 7) == second
 
 
 def test_a_repost_without_a_message_clears_the_old_one(bot: PlanService) -> None:
     _post(bot, "d", "from discord", ALICE, MSG)
     bot.post_plan("d", "from the api", Actor("api"), source=Source.API, trade_date=DAY)
-    assert bot.plan_for_message(MSG) is None
+    assert bot.discord.plan_for_message(MSG) is None
 
 
 def test_an_edit_keeps_the_message(bot: PlanService, clock: FrozenClock) -> None:
     plan = _post(bot, "d", "first", ALICE, MSG)
     clock.tick()
     bot.edit_plan(Slot("d", DAY), "edited", ALICE, source=Source.DISCORD_EDIT)
-    found = bot.plan_for_message(MSG)
+    found = bot.discord.plan_for_message(MSG)
     assert found is not None
     assert (found.id, found.text, found.edited_at) == (plan.id, "edited", clock.now)
 
@@ -107,7 +107,7 @@ def test_a_deleted_plan_is_still_found(bot: PlanService, clock: FrozenClock) -> 
     bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     assert bot.get_plan("d", DAY) is None
 
-    found = bot.plan_for_message(MSG)
+    found = bot.discord.plan_for_message(MSG)
     assert found is not None
     assert found.id == plan.id
     assert found.text == "doomed"
@@ -119,7 +119,7 @@ def test_a_message_in_two_slots_prefers_the_live_plan(bot: PlanService) -> None:
     bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     moved = _post(bot, "d", "tomorrow", ALICE, MSG, trade_date=NEXT_DAY)
     assert moved.id != old.id
-    found = bot.plan_for_message(MSG)
+    found = bot.discord.plan_for_message(MSG)
     assert found is not None and found.id == moved.id and found.deleted_at is None
 
 
@@ -132,11 +132,11 @@ def test_plans_by_author_lists_live_plans_of_the_date_in_roster_order(bot: PlanS
     bob_s = _post(bot, "s", "bob swing", BOB, MSG + 2)
     _post(bot, "d", "alice tomorrow", ALICE, MSG + 3, trade_date=NEXT_DAY)
 
-    assert bot.plans_by_author(ALICE_ID, DAY) == [alice_d, alice_i]
-    assert bot.plans_by_author(BOB_ID, DAY) == [bob_s]
-    assert [p.text for p in bot.plans_by_author(ALICE_ID, NEXT_DAY)] == ["alice tomorrow"]
-    assert bot.plans_by_author(ALICE_ID, date(2024, 11, 14)) == []
-    assert bot.plans_by_author(3_333, DAY) == []
+    assert bot.discord.plans_by_author(ALICE_ID, DAY) == [alice_d, alice_i]
+    assert bot.discord.plans_by_author(BOB_ID, DAY) == [bob_s]
+    assert [p.text for p in bot.discord.plans_by_author(ALICE_ID, NEXT_DAY)] == ["alice tomorrow"]
+    assert bot.discord.plans_by_author(ALICE_ID, date(2024, 11, 14)) == []
+    assert bot.discord.plans_by_author(3_333, DAY) == []
 
 
 def test_plans_by_author_skips_deleted_and_taken_over_plans(bot: PlanService) -> None:
@@ -145,5 +145,5 @@ def test_plans_by_author_skips_deleted_and_taken_over_plans(bot: PlanService) ->
     bot.delete_plan(Slot("d", DAY), ALICE, source=Source.DISCORD_DELETE)
     bob_i = _post(bot, "i", "bob took it", BOB, MSG + 2)
 
-    assert bot.plans_by_author(ALICE_ID, DAY) == []
-    assert bot.plans_by_author(BOB_ID, DAY) == [bob_i]
+    assert bot.discord.plans_by_author(ALICE_ID, DAY) == []
+    assert bot.discord.plans_by_author(BOB_ID, DAY) == [bob_i]

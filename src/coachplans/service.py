@@ -101,6 +101,40 @@ def _counted(write: _Write) -> _Write:
     return cast(_Write, counted)
 
 
+class DiscordRecords:
+    """What only the Discord bot asks of the stored plans: the plan a message carried, a
+    user's own plans of a date, and the per-channel cursors that catch-up starts from."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        plans_for_date: Callable[[date], list[Plan]],
+        clock: Callable[[], datetime],
+    ):
+        self._repo = repo
+        self._plans_for_date = plans_for_date
+        self._clock = clock
+
+    def plan_for_message(self, message_id: int) -> Plan | None:
+        """The plan (live or deleted) a Discord message carried, while that message is still
+        its latest post; None otherwise. For raw message edit/delete events."""
+        return self._repo.get_by_message_id(message_id)
+
+    def plans_by_author(self, author_id: int, trade_date: date) -> list[Plan]:
+        """Live plans of one date posted by this Discord user, in roster order."""
+        plans = self._plans_for_date(trade_date)
+        return [plan for plan in plans if plan.author_id == author_id]
+
+    def cursors(self) -> dict[int, int]:
+        """Discord channel id -> the newest message id the bot has processed there."""
+        return self._repo.bot_cursors()
+
+    def advance_cursor(self, channel_id: int, message_id: int) -> bool:
+        """Record that the bot processed ``message_id`` in a channel; the cursor only moves
+        forward. True when it moved."""
+        return self._repo.advance_bot_cursor(channel_id, message_id, self._clock())
+
+
 class PlanService:
     def __init__(
         self,
@@ -119,6 +153,7 @@ class PlanService:
         self.max_chart_bytes = max_chart_bytes
         self._clock = clock
         self.outbox = Outbox(repo)
+        self.discord = DiscordRecords(repo, self.plans_for_date, clock)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._ingested: Counter[tuple[str, str]] = Counter()
@@ -324,19 +359,6 @@ class PlanService:
     def stats(self) -> Stats:
         return self.repo.stats()
 
-    def plan_for_message(self, message_id: int) -> Plan | None:
-        """The plan (live or deleted) a Discord message carried, while that message is still
-        its latest post; None otherwise. For raw message edit/delete events."""
-        return self.repo.get_by_message_id(message_id)
-
-    def plans_by_author(self, author_id: int, trade_date: date) -> list[Plan]:
-        """Live plans of one date posted by this Discord user, in roster order."""
-        return [plan for plan in self.plans_for_date(trade_date) if plan.author_id == author_id]
-
-    def bot_cursors(self) -> dict[int, int]:
-        """Discord channel id -> the newest message id the bot has processed there."""
-        return self.repo.bot_cursors()
-
     # -- maintenance ----------------------------------------------------------------------
 
     def backfill_signals(
@@ -363,11 +385,6 @@ class PlanService:
     def count_plan_texts(self) -> int:
         """How many plans a signals backfill parses (live and deleted)."""
         return self.repo.count_plan_texts()
-
-    def advance_bot_cursor(self, channel_id: int, message_id: int) -> bool:
-        """Record that the bot processed ``message_id`` in a channel; the cursor only moves
-        forward. True when it moved."""
-        return self.repo.advance_bot_cursor(channel_id, message_id, self._clock())
 
     def ping(self) -> None:
         self.repo.ping()

@@ -150,7 +150,7 @@ def test_catch_up_recognises_coaches_authorised_by_a_role(
     roster.write_text(ROSTER, encoding="utf-8")
     cursor = next_id()
     with _service(url) as service:
-        service.advance_bot_cursor(PLANS, cursor)  # the bot ran before and saw up to here
+        service.discord.advance_cursor(PLANS, cursor)  # the bot ran before and saw up to here
     # Posted while the bot was down; history carries authors, not members and their roles.
     said = [
         (ROLE_COACH, "!plan i 2024-05-01 Long $NVDA above 950"),
@@ -192,7 +192,7 @@ def test_catch_up_recognises_coaches_authorised_by_a_role(
         assert by_role is not None and by_role.author_id == ROLE_COACH
         assert service.get_plan("d", date(2024, 5, 1)) is not None
         assert service.get_plan("i", date(2024, 5, 2)) is None  # not judged, not stored
-        assert service.bot_cursors() == {PLANS: int(history[-1]["id"])}
+        assert service.discord.cursors() == {PLANS: int(history[-1]["id"])}
 
 
 @contextmanager

@@ -105,7 +105,7 @@ async def test_missed_plans_are_stored_answered_and_the_cursor_moves_on(
 ) -> None:
     service = harness.bot.service
     cursor = snowflake()
-    service.advance_bot_cursor(PLANS_CHANNEL, cursor)
+    service.discord.advance_cursor(PLANS_CHANNEL, cursor)
     missed = [
         said(harness, "!plan d NVDA long above 950"),
         said(harness, "lunch?", author_id=ANYONE),
@@ -120,7 +120,7 @@ async def test_missed_plans_are_stored_answered_and_the_cursor_moves_on(
     assert done == {PLANS_CHANNEL: 4}
     texts = {plan.coach: plan.text for plan in service.plans_for_date(service.today())}
     assert texts == {"d": "NVDA long above 950", "s": "swing idea"}
-    assert service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+    assert service.discord.cursors() == {PLANS_CHANNEL: missed[-1].id}
     replies = [reply.content for reply in harness.sent]
     assert len(replies) == 2 and all("saved" in reply for reply in replies)
     kwargs = channel.history.call_args.kwargs
@@ -131,7 +131,7 @@ async def test_catching_up_again_or_after_a_restart_changes_nothing(
     plan_service: PlanService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = await make_harness(plan_service)
-    plan_service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    plan_service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     missed = [said(first, "!plan d one"), said(first, "!plan i two", role_ids=[701])]
     show(first, monkeypatch, fake_channel(first.channel, missed))
     await first.bot.sync.catch_up()
@@ -150,7 +150,7 @@ async def test_catching_up_again_or_after_a_restart_changes_nothing(
         assert await restarted.bot.sync.catch_up() == {PLANS_CHANNEL: 2}
         assert revision_count(plan_service) == revisions
         assert all("Already saved" in reply.content for reply in restarted.sent)
-        assert plan_service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+        assert plan_service.discord.cursors() == {PLANS_CHANNEL: missed[-1].id}
     finally:
         await restarted.bot.close()
 
@@ -169,7 +169,7 @@ async def test_without_a_cursor_nothing_is_replayed_and_the_cursor_starts_now(
     with caplog.at_level(logging.INFO, logger="coachplans.bot.sync"):
         assert await harness.bot.sync.catch_up() == {}
 
-    assert harness.bot.service.bot_cursors() == {harness.other.id: message.id}
+    assert harness.bot.service.discord.cursors() == {harness.other.id: message.id}
     assert harness.bot.service.plans_for_date(harness.bot.service.today()) == []
     assert "#crypto-plans (2002) yet; nothing to catch up" in caplog.text
 
@@ -179,7 +179,7 @@ async def test_the_channels_read_are_configured_coach_and_cursor_channels(
 ) -> None:
     harness = await make_harness(sqlite_plan_service, channel_ids=[PLANS_CHANNEL])
     try:
-        sqlite_plan_service.advance_bot_cursor(4242, snowflake())
+        sqlite_plan_service.discord.advance_cursor(4242, snowflake())
         asked = show(harness, monkeypatch)  # none visible: skipped, not an error
         assert await harness.bot.sync.catch_up() == {}
         # PLANS_CHANNEL configured, OTHER_CHANNEL is coach c's, 4242 has a cursor.
@@ -192,8 +192,8 @@ async def test_a_forbidden_channel_does_not_stop_the_others(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = harness.bot.service
-    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
-    service.advance_bot_cursor(OTHER_CHANNEL, snowflake())
+    service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
+    service.discord.advance_cursor(OTHER_CHANNEL, snowflake())
     missed = said(harness, "!plan c crypto", channel=harness.other)
     show(harness, monkeypatch, forbidden(harness.channel), fake_channel(harness.other, [missed]))
 
@@ -208,7 +208,7 @@ async def test_a_forbidden_channel_does_not_stop_the_others(
 async def test_an_unexpected_error_in_one_channel_is_logged(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    harness.bot.service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     channel = fake_channel(harness.channel, [])
     channel.history.side_effect = RuntimeError("boom")
     show(harness, monkeypatch, channel)
@@ -224,13 +224,13 @@ async def test_an_edit_made_while_down_is_applied_once(
 ) -> None:
     service = harness.bot.service
     cursor = snowflake()
-    service.advance_bot_cursor(PLANS_CHANNEL, cursor)
+    service.discord.advance_cursor(PLANS_CHANNEL, cursor)
     # The bot stored the plan but went down before its cursor moved past the message;
     # then the coach edited the message.
-    monkeypatch.setattr(service, "advance_bot_cursor", lambda channel_id, message_id: False)
+    monkeypatch.setattr(service.discord, "advance_cursor", lambda channel_id, message_id: False)
     message_id = snowflake()
     await harness.say("!plan d first text", message_id=message_id)
-    plan = service.plan_for_message(message_id)
+    plan = service.discord.plan_for_message(message_id)
     assert plan is not None
     edited = make_message(
         harness.channel,
@@ -253,7 +253,7 @@ async def test_an_edit_made_while_down_is_applied_once(
 async def test_messages_the_live_path_handled_during_catch_up_are_skipped(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    harness.bot.service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     missed, live = said(harness, "!plan d missed"), said(harness, "!plan s live", author_id=ANYONE)
 
     async def live_arrives(message: discord.Message) -> None:
@@ -273,7 +273,7 @@ async def test_messages_the_live_path_handled_during_catch_up_are_skipped(
 async def test_catch_up_runs_on_the_first_ready_only(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    harness.bot.service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    harness.bot.service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     channel = fake_channel(harness.channel, [])
     show(harness, monkeypatch, channel)
 
@@ -299,7 +299,7 @@ async def test_when_members_cannot_be_fetched_refusals_are_logged_not_answered(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     service = harness.bot.service
-    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     missed = [
         from_history(harness, "!plan i 2024-05-01 by a role coach", ROLE_COACH),
         from_history(harness, "!plan i 2024-05-01 again, same author", ROLE_COACH),
@@ -327,14 +327,14 @@ async def test_when_members_cannot_be_fetched_refusals_are_logged_not_answered(
     assert service.get_plan("i", date(2024, 5, 1)) is None
     assert f"member {ROLE_COACH} of Trading Room could not be fetched" in caplog.text
     assert caplog.text.count("not answered: the author's roles could not be read") == 2
-    assert service.bot_cursors() == {PLANS_CHANNEL: missed[-1].id}
+    assert service.discord.cursors() == {PLANS_CHANNEL: missed[-1].id}
 
 
 async def test_a_fetched_member_is_judged_with_its_roles(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     service = harness.bot.service
-    service.advance_bot_cursor(PLANS_CHANNEL, snowflake())
+    service.discord.advance_cursor(PLANS_CHANNEL, snowflake())
     missed = [from_history(harness, "!plan i 2024-05-01 by a role coach", ROLE_COACH)]
     show(harness, monkeypatch, fake_channel(harness.channel, missed))
     data: Any = {**member_payload([COACH_I_ROLE]), "user": user_payload(ROLE_COACH, "Ivy")}

@@ -102,7 +102,7 @@ async def post(harness: Harness, content: str, **fields: Any) -> tuple[int, Plan
     harness.bot._ready.set()  # as after READY: the bot may speak in Discord
     message_id = snowflake()
     await harness.say(content, message_id=message_id, **fields)
-    plan = harness.bot.service.plan_for_message(message_id)
+    plan = harness.bot.service.discord.plan_for_message(message_id)
     assert plan is not None, harness.sent
     return message_id, plan
 
@@ -387,11 +387,11 @@ async def test_processed_messages_advance_the_cursor_of_watched_channels(
     try:
         chat, later = snowflake(), snowflake()
         await harness.say("just chatting", message_id=chat)
-        assert sqlite_plan_service.bot_cursors() == {PLANS_CHANNEL: chat}
+        assert sqlite_plan_service.discord.cursors() == {PLANS_CHANNEL: chat}
         await harness.say("!plans", message_id=later)
         await harness.say("elsewhere", channel=harness.other)
         await harness.bot.sync.processed(harness.message("unwatched", channel=harness.other))
-        assert sqlite_plan_service.bot_cursors() == {PLANS_CHANNEL: later}
+        assert sqlite_plan_service.discord.cursors() == {PLANS_CHANNEL: later}
     finally:
         await harness.bot.close()
 
@@ -404,8 +404,8 @@ async def test_without_configured_channels_only_commands_advance_the_cursor(
     await harness.say("just chatting")
     await harness.say("hello", channel=harness.other)
 
-    assert harness.bot.service.bot_cursors() == {PLANS_CHANNEL: command}
-    assert OTHER_CHANNEL not in harness.bot.service.bot_cursors()
+    assert harness.bot.service.discord.cursors() == {PLANS_CHANNEL: command}
+    assert OTHER_CHANNEL not in harness.bot.service.discord.cursors()
 
 
 async def test_a_failing_cursor_write_is_logged_not_raised(
@@ -414,7 +414,7 @@ async def test_a_failing_cursor_write_is_logged_not_raised(
     def broken(channel_id: int, message_id: int) -> bool:
         raise RuntimeError("database is gone")
 
-    monkeypatch.setattr(harness.bot.service, "advance_bot_cursor", broken)
+    monkeypatch.setattr(harness.bot.service.discord, "advance_cursor", broken)
     with caplog.at_level(logging.ERROR, logger="coachplans.bot.sync"):
         replies = await harness.say("!plan d still saved")
 

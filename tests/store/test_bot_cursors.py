@@ -128,11 +128,11 @@ def test_service_advances_with_its_clock(
     service: PlanService, engine: Engine, clock: FrozenClock
 ) -> None:
     clocked = PlanService(service.repo, service.roster, service.tz, clock=clock)
-    assert clocked.bot_cursors() == {}
-    assert clocked.advance_bot_cursor(CHANNEL, MESSAGE) is True
+    assert clocked.discord.cursors() == {}
+    assert clocked.discord.advance_cursor(CHANNEL, MESSAGE) is True
     assert _updated_at(engine, CHANNEL) == T0
     clock.tick()
-    assert clocked.advance_bot_cursor(CHANNEL, MESSAGE - 5) is False
-    assert clocked.advance_bot_cursor(CHANNEL, MESSAGE + 5) is True
+    assert clocked.discord.advance_cursor(CHANNEL, MESSAGE - 5) is False
+    assert clocked.discord.advance_cursor(CHANNEL, MESSAGE + 5) is True
     assert _updated_at(engine, CHANNEL) == clock.now
-    assert clocked.bot_cursors() == {CHANNEL: MESSAGE + 5}
+    assert clocked.discord.cursors() == {CHANNEL: MESSAGE + 5}

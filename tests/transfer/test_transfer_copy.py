@@ -27,7 +27,7 @@ def test_copy_there_and_back(
     source = f"sqlite:///{tmp_path / 'source.db'}"
     populate(source, old_db)
     with opened(source) as service:
-        service.advance_bot_cursor(2001, 1_300_000_000_000_000_123)
+        service.discord.advance_cursor(2001, 1_300_000_000_000_000_123)
     report = copy(capsys, source, db_url)
     assert report["verified"] is True
     tables = report["tables"]
@@ -46,7 +46,7 @@ def test_copy_there_and_back(
         old, new = before.get_plan("d", DAY), after.get_plan("d", DAY)
         assert new == old  # ids included
         # The bot's catch-up position moves with the data.
-        assert after.bot_cursors() == {2001: 1_300_000_000_000_000_123}
+        assert after.discord.cursors() == {2001: 1_300_000_000_000_000_123}
         assert after.revisions(new.id) == before.revisions(old.id)
         # The id sequences continue after the copied ids.
         fresh = after.post_plan(

@@ -183,7 +183,7 @@ class PlanActions:
         if author is None:
             return Reply("Only Discord users have plans of their own.", ok=False)
         plans = await self._read(
-            "myplans", origin, lambda: self.service.plans_by_author(author, when)
+            "myplans", origin, lambda: self.service.discord.plans_by_author(author, when)
         )
         if isinstance(plans, Reply):
             return plans

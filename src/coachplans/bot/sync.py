@@ -95,7 +95,7 @@ class MessageSync:
     async def _advance(self, channel_id: int, message_id: int) -> None:
         service = self.actions.service
         moved = await self._call(
-            "advance the cursor", service.advance_bot_cursor, channel_id, message_id
+            "advance the cursor", service.discord.advance_cursor, channel_id, message_id
         )
         if moved:
             log.debug("cursor of channel %s at message %s", channel_id, message_id)
@@ -243,7 +243,7 @@ class MessageSync:
 
     async def _plan_of(self, message_id: int) -> Plan | None:
         found = await self._call(
-            "find the plan of a message", self.actions.service.plan_for_message, message_id
+            "find the plan of a message", self.actions.service.discord.plan_for_message, message_id
         )
         return found if isinstance(found, Plan) else None
 
@@ -260,7 +260,7 @@ class MessageSync:
     async def catch_up(self) -> dict[int, int]:
         """Feed every message posted since each channel's cursor through the live path.
         Returns channel id -> messages processed, for the channels that could be read."""
-        cursors = await self._call("read the cursors", self.actions.service.bot_cursors)
+        cursors = await self._call("read the cursors", self.actions.service.discord.cursors)
         if not isinstance(cursors, dict):
             log.error("catch-up skipped: the channel cursors could not be read")
             return {}

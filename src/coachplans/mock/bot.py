@@ -216,7 +216,7 @@ class MockDiscordBot:
         async with self._lock:
             await self.bot.install()
             await self.bot.on_raw_message_edit(event)
-        plan = await asyncio.to_thread(self.service.plan_for_message, sent.message_id)
+        plan = await asyncio.to_thread(self.service.discord.plan_for_message, sent.message_id)
         if plan is None or not plan.is_live or plan.text != text.strip():
             return ""
         return self._note(
@@ -239,7 +239,7 @@ class MockDiscordBot:
         async with self._lock:
             await self.bot.install()
             await self.bot.on_raw_message_delete(discord.RawMessageDeleteEvent(data))
-        plan = await asyncio.to_thread(self.service.plan_for_message, sent.message_id)
+        plan = await asyncio.to_thread(self.service.discord.plan_for_message, sent.message_id)
         if plan is None or plan.is_live:
             return ""
         return self._note(
