@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import http.client
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -31,21 +32,15 @@ from typing import Any
 import uvicorn
 from benchkit import fmt, percentile, record, table, weekdays_before
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "dashboard"))
+from browser_support import CHROMIUM, FLAGS
+
 from coachplans.api.app import create_app
 from coachplans.bot_status import BotState
 from coachplans.mock import populate_mock_data
 from coachplans.settings import load_settings
 from coachplans.wiring import build_service
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 DAY = date(2024, 11, 12)
 PATH = f"/dashboard?date={DAY.isoformat()}"
 SERVER_TARGET_MS = 20.0

@@ -37,11 +37,11 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "api"), str(ROOT / "be
 from api_bench import free_port, parse_wrk  # noqa: E402
 from benchkit import percentile, record, rss_kib, table  # noqa: E402
 
+from db_support import fresh_pg_database  # noqa: E402
 from scaleout_support import (  # noqa: E402
     AUTH,
     TOKEN,
     SSEFollower,
-    fresh_pg_database,
     write_plan,
 )
 

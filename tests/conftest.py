@@ -4,7 +4,6 @@ and a plan service over it."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from coachplans.domain.coaches import Coach, Roster
 from coachplans.service import PlanService
 from coachplans.store.engine import make_engine
 from coachplans.store.migrate import upgrade
 from coachplans.store.repository import Repository
-from db_support import truncate_tables
+from db_support import fresh_pg_database, truncate_tables
+from process_support import ServerProcess
 
 PG_ADMIN_URL = os.environ.get(
     "COACHPLANS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -47,18 +46,17 @@ def pg_database() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem})")
-    name = f"coachplans_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+def processes() -> Iterator[list[ServerProcess]]:
+    """coachplans processes a test starts; all killed afterwards."""
+    started: list[ServerProcess] = []
+    yield started
+    for process in started:
+        process.kill()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,7 +7,6 @@ import contextlib
 import json
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,31 +16,10 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from coachplans.store.engine import make_engine
-from coachplans.store.migrate import upgrade
 from db_support import PG_ADMIN_URL
 
 TOKEN = "scale-out-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, migrated PostgreSQL database of its own, dropped afterwards."""
-    name = f"coachplans_scale_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def terminate_backends(url: str, application_name: str | None = None) -> int:

@@ -18,12 +18,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from db_support import fresh_pg_database
 from process_support import COMMAND, ServerProcess, clean_env
 from scaleout_support import (
     TOKEN,
     SSEFollower,
     connections_refused,
-    fresh_pg_database,
     terminate_backends,
     write_plan,
 )
@@ -43,14 +43,6 @@ def pg_url(pg_database: str) -> Iterator[str]:
     server)."""
     with fresh_pg_database() as url:
         yield url
-
-
-@pytest.fixture
-def processes() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for process in started:
-        process.kill()
 
 
 def start(

@@ -40,14 +40,6 @@ def bot_env(fake: FakeDiscord, token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def processes() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for process in started:
-        process.kill()
-
-
-@pytest.fixture
 def fake() -> Iterator[FakeDiscord]:
     with FakeDiscord() as server:
         yield server
