@@ -3,6 +3,7 @@ that isolate the environment and the root logger for command-line tests."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from coachplans.logging import clear_secrets
+from coachplans.logging import SecretMasker, clear_secrets
 from coachplans.settings import LEGACY_ENV, TOP_LEVEL_ENV
 
 
@@ -63,6 +64,21 @@ def isolate_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         if name.startswith("COACHPLANS_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@contextlib.contextmanager
+def only_our_log_handlers() -> Iterator[None]:
+    """Detach the root handlers configure_logging did not install (pytest's capture), so
+    that records take the path they take in a server, then put them back."""
+    root = logging.getLogger()
+    foreign = [h for h in root.handlers if not any(isinstance(f, SecretMasker) for f in h.filters)]
+    for handler in foreign:
+        root.removeHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in foreign:
+            root.addHandler(handler)
 
 
 def restored_logging() -> Iterator[None]:

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,16 @@ from coachplans.logging import (
     JsonFormatter,
     SecretMasker,
     TextFormatter,
+    _timestamp,
     clear_secrets,
     configure_logging,
     current_request_id,
+    info_fast,
     register_secret,
     request_id_var,
 )
 from coachplans.settings import LoggingSettings
+from live_server import only_our_log_handlers
 
 THIRD_PARTY = (
     "discord.gateway",
@@ -453,3 +456,67 @@ def test_a_warning_reaches_the_file_at_once(tmp_path: Path) -> None:
     log.info("before")
     log.warning("now")
     assert path.read_text(encoding="utf-8").splitlines()[-1].endswith("now")
+
+
+# --- info_fast: the access line's path ----------------------------------------------------
+
+NOW = 1764450271.25  # a fixed clock, so that two paths can be compared byte for byte
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_info_fast_writes_what_logger_info_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, json_lines: bool
+) -> None:
+    path = _configure(tmp_path / "app.log", json_lines=json_lines)
+    register_secret("tok-secret-1")
+    made: list[str] = []
+    real_make = logging.Logger.makeRecord
+    monkeypatch.setattr(time, "time", lambda: NOW)
+
+    def counting(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        made.append(self.name)
+        return real_make(self, *args, **kwargs)
+
+    message = "GET /x\n2026 WARNING forged?token=tok-secret-1 100% \u202e 200 1.5ms"
+    token = request_id_var.set("req-fast")
+    try:
+        with only_our_log_handlers():
+            monkeypatch.setattr(logging.Logger, "makeRecord", counting)
+            info_fast(log, message)
+            monkeypatch.setattr(logging.Logger, "makeRecord", real_make)
+            log.info(message)
+    finally:
+        request_id_var.reset(token)
+    assert made == []  # no record: the direct path was taken
+    fast, slow = _lines(path)
+    assert fast == slow
+    assert "tok-secret-1" not in fast and "\n" not in fast and "\u202e" not in fast
+
+
+def test_info_fast_still_reaches_any_other_handler(tmp_path: Path) -> None:
+    path = _configure(tmp_path / "app.log")
+    seen: list[str] = []
+    catcher = logging.Handler()
+    catcher.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    with only_our_log_handlers():
+        logging.getLogger().addHandler(catcher)
+        try:
+            info_fast(log, "to every handler")
+        finally:
+            logging.getLogger().removeHandler(catcher)
+        log.setLevel(logging.WARNING)
+        try:
+            info_fast(log, "below the level")
+        finally:
+            log.setLevel(logging.NOTSET)
+    assert seen == ["to every handler"]
+    assert [line.split("] ")[1] for line in _lines(path)] == ["to every handler"]
+
+
+@pytest.mark.parametrize(
+    "moment", [0.0, 1.0005, 1764450271.999, 1764450272.0004, 1767225599.9991, 4102444800.5]
+)
+def test_timestamps_are_iso_8601_with_milliseconds(moment: float) -> None:
+    expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds")
+    assert _timestamp(moment) == expected
+    assert _timestamp(moment + 1) != expected  # the cached second moves on

@@ -14,7 +14,7 @@ from api_support import AppFactory
 
 from coachplans.logging import configure_logging, register_secret
 from coachplans.settings import LoggingSettings
-from live_server import restored_logging
+from live_server import only_our_log_handlers, restored_logging
 
 SECRET = "ab/cd+ef secret-token-1234"
 OTHER_LOGGERS = re.compile(r"^\S+ [A-Z]+ (?!coachplans\.api\.access |coachplans\.api\.auth )")
@@ -55,7 +55,8 @@ async def test_a_forged_line_in_the_path_stays_on_the_access_line(
 ) -> None:
     _app, client, _service = await make_client()
     forged = "%0a2026-11-21T23:30:01.123+00:00%20WARNING%20coachplans.api.auth%20[req=-]%20x"
-    response = await client.get(f"/nope{forged}%0d%00?q=%0a")
+    with only_our_log_handlers():  # the access line takes the path it takes in a server
+        response = await client.get(f"/nope{forged}%0d%00?q=%0a")
     assert response.status_code == 404
     lines = access_lines(text_log)
     assert len(lines) == 1, lines
@@ -76,8 +77,9 @@ async def test_credentials_in_the_query_are_masked_in_any_encoding(
         "%74oken=plain-but-hidden&coach=d",
         "API_KEY=k1&password=p%40ss&secret=s&auth=a&signature=sig",
     ]
-    for query in queries:
-        await client.get(f"/api/coach-plans/all?{query}")
+    with only_our_log_handlers():
+        for query in queries:
+            await client.get(f"/api/coach-plans/all?{query}")
     text = "\n".join(access_lines(text_log))
     for leaked in (
         "ab%2F",

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coachplans.api.json_body import dump
 from coachplans.api.metrics import RequestMetrics
-from coachplans.logging import request_id_var
+from coachplans.logging import info_fast, request_id_var
 
 log = logging.getLogger("coachplans.api.access")
 error_log = logging.getLogger("coachplans.api")
@@ -99,14 +99,8 @@ class RequestContextMiddleware:
         self.metrics.observe(scope["method"], template, status, seconds)
         if log.isEnabledFor(logging.INFO):
             query = masked_query(scope.get("query_string", b"").decode("latin-1"))
-            log.info(
-                "%s %s%s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                f"?{query}" if query else "",
-                status,
-                seconds * 1000,
-            )
+            line = f"{scope['method']} {scope['path']}{'?' if query else ''}{query}"
+            info_fast(log, f"{line} {status} {seconds * 1000:.1f}ms")
 
 
 async def _send_internal_error(send: Send) -> None:
