@@ -41,7 +41,7 @@ class CachedReadMiddleware:
     async def _answer(self, scope: Scope, send: Send, if_none_match: str | None) -> bool:
         """Whether the request was answered here."""
         found: CachedBody | Answer | None = None
-        if self.open_reads:
+        if self.open_reads and self.cache.enabled:  # the key's link base is not free
             found = self.cache.lookup(cache_key(scope, self.links(scope)))
         if found is None and self.hot is not None:
             found = await self.hot.answer(scope)
