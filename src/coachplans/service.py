@@ -320,6 +320,11 @@ class PlanService:
     # The fast read path: which plan versions a read holds (one index scan), then only the
     # plans whose serialised form the reader has not kept (see coachplans.api.plan_json).
 
+    @property
+    def local_reads(self) -> bool:
+        """Short indexed reads wait on no network (SQLite): an event loop may run them."""
+        return self.repo.local
+
     def list_versions(self, query: PlanQuery) -> list[PlanVersion]:
         return self.repo.list_versions(query)
 

@@ -17,6 +17,7 @@ from coachplans.api import auth, docs, errors, openapi
 from coachplans.api.auth import require_reader
 from coachplans.api.events import ChangeFeed, ChangeFollower, EventHub
 from coachplans.api.fastpath import CachedReadMiddleware
+from coachplans.api.hot_reads import HotReads
 from coachplans.api.limits import BodyLimitMiddleware
 from coachplans.api.links import LinkBase
 from coachplans.api.metrics import RequestMetrics, Runtime
@@ -105,6 +106,7 @@ def create_app(
         auth.READ_COOKIE,
     )
     dashboard.install(app, service, app.state.read_cache, access)
+    app.state.hot_reads = HotReads(app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.api.cors_origins,
@@ -125,6 +127,7 @@ def create_app(
         cache=app.state.read_cache,
         open_reads=not settings.api.require_read_token,
         links=app.state.links,
+        hot=app.state.hot_reads,
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

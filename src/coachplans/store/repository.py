@@ -7,12 +7,13 @@ SQLite) so concurrent writers to one coach/date serialise instead of racing.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, bindparam, func, or_, select, text
+from sqlalchemy import Connection, Engine, Select, bindparam, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import SQLAlchemyError as _SAError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -20,15 +21,20 @@ from sqlalchemy.pool import QueuePool
 
 from coachplans.domain.plans import Event, Plan, Revision
 from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
-from coachplans.domain.tickers import canonical_ticker
 from coachplans.errors import StorageUnavailable
 from coachplans.store import cursors
 from coachplans.store.bulk import ImportTx
 from coachplans.store.engine import is_sqlite
+from coachplans.store.listing import (
+    VERSION_COLUMNS,
+    SqliteVersions,
+    Statements,
+    list_params,
+    shape_of,
+)
 from coachplans.store.rows import (
     PLAN_COLUMNS,
     PLANS,
-    SIGNALS,
     to_event,
     to_plans,
     to_revision,
@@ -61,7 +67,6 @@ _BY_MESSAGE = (
     .order_by(PLANS.c.deleted_at.is_not(None), PLANS.c.id.desc())
     .limit(1)
 )
-_VERSION_COLUMNS = (PLANS.c.id, PLANS.c.version, PLANS.c.coach, PLANS.c.trade_date)
 _REVISIONS = (
     select(RevisionRow.__table__)
     .where(RevisionRow.__table__.c.plan_id == bindparam("id"))
@@ -81,6 +86,14 @@ class Repository:
         self._writer = (
             engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
         )
+        self._statements = Statements()
+        self._sqlite_versions = SqliteVersions(engine, self._statements) if self.local else None
+
+    @property
+    def local(self) -> bool:
+        """The database is a local SQLite file: an indexed read waits on no network and takes
+        tens of microseconds."""
+        return is_sqlite(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[WriteTx]:
@@ -149,13 +162,18 @@ class Repository:
         return self._plans(stmt)
 
     def list_plans(self, query: PlanQuery) -> list[Plan]:
-        return self._plans(_list_stmt(query, PLAN_COLUMNS))
+        stmt = self._statements(shape_of(query), "plans", PLAN_COLUMNS)
+        return self._plans(stmt, list_params(query))
 
     def list_versions(self, query: PlanQuery) -> list[PlanVersion]:
         """The page ``query`` names as (id, version, coach, date), without the plans' text,
         charts or signals: one index scan."""
+        if self._sqlite_versions is not None:
+            with _storage_errors():
+                return self._sqlite_versions(query)
+        stmt = self._statements(shape_of(query), "versions", VERSION_COLUMNS)
         with self.read() as conn:
-            rows = conn.execute(_list_stmt(query, _VERSION_COLUMNS)).all()
+            rows = conn.execute(stmt, list_params(query)).all()
         return [PlanVersion(*row) for row in rows]
 
     def revisions(self, plan_id: int) -> list[Revision]:
@@ -247,55 +265,15 @@ class Repository:
 def _storage_errors() -> Iterator[None]:
     try:
         yield
-    except OperationalError as exc:
-        message = f"database unavailable: {exc.orig}"
-        if isinstance(exc.orig, DatabaseFileMissing):
-            raise StorageUnavailable(message, reason=str(exc.orig)) from exc
+    # sqlite3's own error: a statement run on the DBAPI connection itself (store/listing.py)
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        cause = exc.orig if isinstance(exc, OperationalError) else exc
+        message = f"database unavailable: {cause}"
+        if isinstance(cause, DatabaseFileMissing):
+            raise StorageUnavailable(message, reason=str(cause)) from exc
         raise StorageUnavailable(message) from exc
     except PoolTimeout as exc:  # every pooled connection busy for pool_timeout_seconds
         raise StorageUnavailable("database busy: no free connection in the pool") from exc
-
-
-def _list_stmt(query: PlanQuery, columns: Sequence[Any]) -> Select[Any]:
-    p = PLANS.c
-    stmt = select(*columns).where(p.version > 0)
-    if not query.include_deleted:
-        stmt = stmt.where(p.deleted_at.is_(None))
-    if query.trade_date is not None:
-        stmt = stmt.where(p.trade_date == query.trade_date)
-    if query.date_from is not None:
-        stmt = stmt.where(p.trade_date >= query.date_from)
-    if query.date_to is not None:
-        stmt = stmt.where(p.trade_date <= query.date_to)
-    if query.coaches:
-        stmt = stmt.where(p.coach.in_(query.coaches))
-    if query.text:
-        pattern = "%" + _escape_like(query.text.lower()) + "%"
-        stmt = stmt.where(func.lower(p.text).like(pattern, escape="\\"))
-    if query.ticker:
-        named = SIGNALS.c.ticker == canonical_ticker(query.ticker)
-        stmt = stmt.where(
-            select(SIGNALS.c.plan_id).where(SIGNALS.c.plan_id == p.id, named).exists()
-        )
-    if query.after is not None:
-        stmt = stmt.where(_after(query.after, query.ascending))
-    order = (
-        (p.trade_date.asc(), p.id.asc()) if query.ascending else (p.trade_date.desc(), p.id.desc())
-    )
-    return stmt.order_by(*order).limit(query.limit)
-
-
-def _after(position: tuple[date, int], ascending: bool) -> Any:
-    """Keyset pagination: the rows after (trade_date, id) in the listing's order."""
-    day, plan_id = position
-    p = PLANS.c
-    if ascending:
-        return or_(p.trade_date > day, and_(p.trade_date == day, p.id > plan_id))
-    return or_(p.trade_date < day, and_(p.trade_date == day, p.id < plan_id))
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _first(plans: list[Plan]) -> Plan | None:

@@ -12,8 +12,8 @@ from starlette.responses import Response
 from coachplans.api.auth import require_reader
 from coachplans.api.deps import cached_json, service_of
 from coachplans.api.json_body import dump
+from coachplans.api.list_query import TICKER_PATTERN
 from coachplans.api.openapi import NOT_MODIFIED
-from coachplans.api.routes.v1 import TICKER_PATTERN
 from coachplans.api.schemas import ConsensusPage
 from coachplans.api.storable import storable_values
 from coachplans.domain.consensus_wire import MAX_DAYS, consensus_day_public

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from coachplans.api.auth import require_reader, require_writer
-from coachplans.api.cursor import MAX_ID, decode_cursor, encode_cursor
+from coachplans.api.cursor import MAX_ID
 from coachplans.api.deps import (
     cached_json,
     chart_base,
@@ -20,6 +20,7 @@ from coachplans.api.deps import (
 )
 from coachplans.api.events import EventHub
 from coachplans.api.json_body import dump, if_none_match, json_response
+from coachplans.api.list_query import MAX_PAGE, TICKER_PATTERN, cursor_maker, list_query
 from coachplans.api.openapi import NOT_MODIFIED, errors
 from coachplans.api.schemas import (
     CoachList,
@@ -41,7 +42,6 @@ from coachplans.contract import (
 from coachplans.domain.dates import parse_date
 from coachplans.domain.plans import Actor, Plan, Source, WriteResult
 from coachplans.domain.plans import PlanId as ById
-from coachplans.domain.queries import PlanQuery, PlanVersion
 from coachplans.errors import ValidationFailed
 
 router = APIRouter(
@@ -51,11 +51,7 @@ router = APIRouter(
 )
 Writer = Annotated[str, Depends(require_writer)]
 IfMatch = Annotated[str | None, Header(description="ETag of the version you edited")]
-MAX_PAGE = 1000
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-TICKER_PATTERN = r"^\$?[A-Za-z0-9./-]{1,15}$"
 
 
 def parse_if_match(value: str | None, plan_id: int) -> int | None:
@@ -85,12 +81,6 @@ async def coaches(request: Request) -> Response:
     return json_response(body)
 
 
-def _coach_filter(request: Request, raw: list[str]) -> tuple[str, ...]:
-    service = service_of(request)
-    names = [part for value in raw for part in value.split(",") if part.strip()]
-    return tuple(sorted({service.resolve_coach(name).key for name in names}))
-
-
 @router.get("/plans", summary="List plans", responses={200: {"model": PlanPage}, **NOT_MODIFIED})
 async def list_plans(
     request: Request,
@@ -111,27 +101,14 @@ async def list_plans(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    ascending = order == "asc"
-    query = PlanQuery(
-        trade_date=parse_date(date) if date else None,
-        date_from=parse_date(date_from) if date_from else None,
-        date_to=parse_date(date_to) if date_to else None,
-        coaches=_coach_filter(request, coach),
-        text=q.strip() or None if q else None,
-        ticker=ticker,
-        include_deleted=include_deleted,
-        ascending=ascending,
-        after=decode_cursor(cursor, ascending) if cursor else None,
-        limit=limit,
-    )
+    values = {"date": date, "from": date_from, "to": date_to, "q": q, "ticker": ticker}
     service = service_of(request)
+    query = list_query(service, {**values, "order": order, "cursor": cursor}, coach,
+                       include_deleted, limit)  # fmt: skip
     url_for, base, plan_json = chart_url_for(request), chart_base(request), plan_json_of(request)
 
-    def cursor_of(last: PlanVersion) -> str:
-        return encode_cursor(last.trade_date, last.id, ascending)
-
     def build() -> bytes:
-        return plan_json.v1_page(service, query, url_for, base, cursor_of)
+        return plan_json.v1_page(service, query, url_for, base, cursor_maker(query))
 
     return await cached_json(request, build)
 
