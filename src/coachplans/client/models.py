@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     SerializerFunctionWrapHandler,
     model_serializer,
 )
@@ -25,6 +24,7 @@ from coachplans.contract import plan_etag
 from coachplans.domain.tickers import canonical_ticker
 
 _READ = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+_RAW = "signals_raw"  # the key of a plan's deferred signals in its private slot
 
 
 class Chart(BaseModel):
@@ -86,26 +86,26 @@ class Plan(BaseModel):
     # signal-dense plans holds tens of thousands of levels, most of which nobody reads.
     signals_json: Any = Field(default_factory=list, alias="signals", repr=False)
     # A plan read from a range page (plan_pages.py) keeps the bytes of its signals undecoded
-    # until ``signals_json`` is first read: decoding them is most of the cost of a page.
-    _signals_raw: bytes | None = PrivateAttr(default=None)
+    # until ``signals_json`` is first read: decoding them is most of the cost of a page. They
+    # wait in the private slot, set only then (a declared PrivateAttr would cost every plan a
+    # Python call when validated).
 
     def _defer_signals(self, raw: bytes) -> None:
         """Replace the (placeholder) decoded signals by their undecoded JSON."""
         del self.__dict__["signals_json"]
-        self.__pydantic_private__["_signals_raw"] = raw  # type: ignore[index]
+        object.__setattr__(self, "__pydantic_private__", {_RAW: raw})
 
     def _decoded_signals(self) -> Any:
         """``signals_json``, decoding deferred signals once (then kept like any plan's)."""
-        private = self.__pydantic_private__ or {}
-        raw = private.get("_signals_raw")
-        if raw is not None:
+        private = self.__pydantic_private__
+        if private is not None and _RAW in private:
             try:
-                decoded = from_json(raw)
+                decoded = from_json(private[_RAW])
             except ValueError as exc:  # the server sent broken JSON inside ``signals``
                 raise ClientError(f"unexpected answer: signals of plan {self.id}: {exc}") from exc
-            # Frozen model: written straight into the instance dict, as pydantic would.
+            # Frozen model: written straight into the instance, as pydantic itself does.
             self.__dict__.setdefault("signals_json", decoded)
-            private["_signals_raw"] = None
+            object.__setattr__(self, "__pydantic_private__", None)
         return self.__dict__["signals_json"]
 
     if not TYPE_CHECKING:  # keep mypy from typing every attribute of Plan as Any
