@@ -6,15 +6,25 @@ Unknown fields are ignored, so a newer server that adds fields does not break ol
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic_core import from_json
 
+from coachplans.client.errors import ClientError
 from coachplans.contract import plan_etag
 from coachplans.domain.tickers import canonical_ticker
 
 _READ = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+_RAW = "signals_raw"  # the key of a plan's deferred signals in its private slot
 
 
 class Chart(BaseModel):
@@ -75,6 +85,52 @@ class Plan(BaseModel):
     # Kept as parsed JSON and turned into models on first use: a backtest page of 1,000
     # signal-dense plans holds tens of thousands of levels, most of which nobody reads.
     signals_json: Any = Field(default_factory=list, alias="signals", repr=False)
+    # A plan read from a range page (plan_pages.py) keeps the bytes of its signals undecoded
+    # until ``signals_json`` is first read: decoding them is most of the cost of a page. They
+    # wait in the private slot, set only then (a declared PrivateAttr would cost every plan a
+    # Python call when validated).
+
+    def _defer_signals(self, raw: bytes) -> None:
+        """Replace the (placeholder) decoded signals by their undecoded JSON."""
+        del self.__dict__["signals_json"]
+        object.__setattr__(self, "__pydantic_private__", {_RAW: raw})
+
+    def _decoded_signals(self) -> Any:
+        """``signals_json``, decoding deferred signals once (then kept like any plan's)."""
+        private = self.__pydantic_private__
+        if private is not None and _RAW in private:
+            try:
+                decoded = from_json(private[_RAW])
+            except ValueError as exc:  # the server sent broken JSON inside ``signals``
+                raise ClientError(f"unexpected answer: signals of plan {self.id}: {exc}") from exc
+            # Frozen model: written straight into the instance, as pydantic itself does.
+            self.__dict__.setdefault("signals_json", decoded)
+            object.__setattr__(self, "__pydantic_private__", None)
+        return self.__dict__["signals_json"]
+
+    if not TYPE_CHECKING:  # keep mypy from typing every attribute of Plan as Any
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "signals_json" and "signals_json" not in self.__dict__:
+                return self._decoded_signals()
+            return super().__getattr__(name)
+
+    # Every way to read the fields as a whole decodes deferred signals first, so a plan from a
+    # range page dumps, compares and iterates exactly like the same plan read on its own.
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
+        self._decoded_signals()
+        return handler(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Plan):
+            self._decoded_signals()
+            other._decoded_signals()
+        return super().__eq__(other)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        self._decoded_signals()
+        return super().__iter__()
 
     @cached_property
     def signals(self) -> list[Signal]:

@@ -20,6 +20,7 @@ from coachplans.client.consensus_models import Consensus
 from coachplans.client.errors import ClientError, ServerUnavailableError, error_for_status
 from coachplans.client.metrics import ClientMetrics
 from coachplans.client.models import Coach, Health, Plan, PlanPage, Revision
+from coachplans.client.plan_pages import read_page
 from coachplans.contract import plan_etag
 
 M = TypeVar("M", bound=BaseModel)
@@ -88,7 +89,13 @@ class TypedCore:
         return self._model((yield Call("GET", f"{V1}/plans/{int(plan_id)}")), Plan)
 
     def list_plans(self, params: Sequence[tuple[str, str]]) -> Operation[PlanPage]:
-        return self._model((yield Call("GET", f"{V1}/plans", tuple(params))), PlanPage)
+        outcome = yield Call("GET", f"{V1}/plans", tuple(params))
+        if isinstance(outcome, httpx.Response) and outcome.status_code == 200:
+            page = read_page(outcome.content)
+            if page is not None:
+                self.metrics.answered(True)
+                return page
+        return self._model(outcome, PlanPage)
 
     def plans_for_date(self, day: DateLike) -> Operation[dict[str, Plan]]:
         params = (("date", self.day(day)), ("order", "asc"), ("limit", str(MAX_PAGE)))
