@@ -15,6 +15,7 @@ from coachplans.domain.charts import MAX_CHARTS, extension_for
 from coachplans.domain.coaches import DEFAULT_ROSTER, WIRE_PREFIX, coach_key, wire_key
 from coachplans.domain.dates import iso
 from coachplans.domain.plans import MAX_TEXT, ChartRef, Event, Plan, Revision
+from coachplans.domain.queries import StoredSignal
 from coachplans.domain.signals import Signal
 
 __all__ = [
@@ -138,6 +139,15 @@ def plan_public(plan: Plan, url_for: ChartUrl = chart_path) -> dict[str, Any]:
         "charts": [chart_public(chart, url_for) for chart in plan.charts],
         "signals": [signal_public(signal) for signal in plan.signals],
     }
+
+
+def plan_public_stored(
+    plan: Plan, stored: list[StoredSignal], url_for: ChartUrl = chart_path
+) -> dict[str, Any]:
+    """``plan_public`` of a plan read with its signals as stored: the same JSON, since the
+    stored levels are the wire's ``{"kind", "low", "high"}`` documents with float prices."""
+    signals = [{"ticker": s.ticker, "bias": s.bias, "levels": s.levels} for s in stored]
+    return plan_public(plan, url_for) | {"signals": signals}
 
 
 def revision_public(revision: Revision, url_for: ChartUrl = chart_path) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from coachplans.domain.plans import (
     WriteResult,
     clean_text,
 )
-from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
+from coachplans.domain.queries import PlanQuery, PlanVersion, Stats, StoredSignal
 from coachplans.domain.signal_parser import parse_signals
 from coachplans.domain.signals import Signal
 from coachplans.domain.storable import check_optional, check_storable
@@ -338,6 +338,11 @@ class PlanService:
     def plans_by_ids(self, plan_ids: Sequence[int]) -> list[Plan]:
         """The plans (live or deleted) with these ids, in no particular order."""
         return self.repo.get_many(plan_ids)
+
+    def plans_for_json(self, plan_ids: Sequence[int]) -> list[tuple[Plan, list[StoredSignal]]]:
+        """As ``plans_by_ids``, each with its signals as stored and ``Plan.signals`` empty:
+        what a JSON writer needs, without a Level object per price."""
+        return self.repo.get_many_stored(plan_ids)
 
     def revisions(self, plan_id: int) -> list[Revision]:
         self.get_plan_by_id(plan_id)

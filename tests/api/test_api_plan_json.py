@@ -34,9 +34,9 @@ class CountingService:
         self.service = service
         self.built: list[int] = []
 
-    def plans_by_ids(self, ids: list[int]) -> Any:
+    def plans_for_json(self, ids: list[int]) -> Any:
         self.built.extend(ids)
-        return self.service.plans_by_ids(ids)
+        return self.service.plans_for_json(ids)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.service, name)
@@ -58,6 +58,28 @@ def test_pages_are_byte_identical_to_building_them_afresh(service: PlanService) 
     by_coach = PlanJson().compat_by_coach(service, service.versions_for_date(DAY), chart_path, BASE)
     assert by_coach == dump(plans_to_compat(service.plans_for_date(DAY)))
     assert PlanJson().compat_by_coach(service, [], chart_path, BASE) == b"{}"
+
+
+DENSE = (
+    "$NVDA long above 945, PT 960 / 975, stop 930. Support 920-925, resistance 1,002.5",
+    "BTC 101.5k-102k is the lid, 98k floor; longs from 99,250 target 105k. ETH 3,850 / 4k",
+    "PEPE: entry 0.00001234, stop 0.0000119, targets 0.0000131 then 0.0000142",
+    "ES 5842-46 support, 5,900 resistance; /GC short below 2,645-2,650, T 2,610",
+    "SPY lost the 573 shelf, now resistance; puts under 571.35 into 566 and 560",
+    "no levels here, only words",
+)
+
+
+def test_plans_read_with_stored_signals_are_byte_identical(service: PlanService) -> None:
+    """Fragments are built from the signals as stored (no Level objects): the bytes are those
+    of plan_public over the plans as the domain reads them, prices of every shape included."""
+    for index, text in enumerate(DENSE):
+        post(service, "dis"[index % 3], text, date(2024, 11, 1 + index))
+    query = PlanQuery(date_from=date(2024, 11, 1), date_to=DAY, limit=50)
+    plans = service.list_plans(query)
+    assert sum(len(level_list.levels) for p in plans for level_list in p.signals) > 20
+    page = PlanJson().v1_page(service, query, chart_path, BASE, cursor_of)
+    assert page == dump({"plans": [plan_public(p) for p in plans], "next_cursor": None})
 
 
 def test_each_version_is_built_once_and_a_change_is_never_stale(service: PlanService) -> None:

@@ -21,14 +21,22 @@ from cachetools import LRUCache
 
 from coachplans.api.json_body import dump, etag_of
 from coachplans.compat_json import plan_to_compat
-from coachplans.contract import ChartUrl, plan_public, wire_key
+from coachplans.contract import ChartUrl, plan_public_stored, wire_key
 from coachplans.domain.plans import Plan
-from coachplans.domain.queries import PlanQuery, PlanVersion
+from coachplans.domain.queries import PlanQuery, PlanVersion, StoredSignal
 from coachplans.service import PlanService
 
-Shape = Callable[[Plan, ChartUrl], dict[str, Any]]
-V1: Shape = plan_public
-COMPAT: Shape = plan_to_compat
+# A plan's JSON document, from the plan read with its signals as stored (see
+# PlanService.plans_for_json: no Level object per price, which cost half of a cold read).
+Shape = Callable[[Plan, list[StoredSignal], ChartUrl], dict[str, Any]]
+V1: Shape = plan_public_stored
+
+
+def _compat(plan: Plan, _signals: list[StoredSignal], url_for: ChartUrl) -> dict[str, Any]:
+    return plan_to_compat(plan, url_for)  # the old contract shows no signals
+
+
+COMPAT: Shape = _compat
 Parts = list[bytes | None]
 DEFAULT_BYTES = 64 * 1024 * 1024  # about 30,000 signal-dense plans
 PAGE_BYTES = 32 * 1024 * 1024  # about 80 pages of 100 signal-dense plans
@@ -137,17 +145,25 @@ class PlanJson:
             found = [self._fragments.get(key) for key in keys]
         missing = [v.id for v, body in zip(versions, found, strict=True) if body is None]
         if missing:
-            built = {p.id: p for p in service.plans_by_ids(missing)}
+            built = {read[0].id: read for read in service.plans_for_json(missing)}
             for index, (_, plan_id, _, _) in enumerate(keys):
-                plan = built.get(plan_id)
-                if found[index] is None and plan is not None:
-                    found[index] = self._build(name, plan, shape, url_for, base)
+                read = built.get(plan_id)
+                if found[index] is None and read is not None:
+                    found[index] = self._build(name, read, shape, url_for, base)
         return found
 
-    def _build(self, name: str, plan: Plan, shape: Shape, url_for: ChartUrl, base: str) -> bytes:
+    def _build(
+        self,
+        name: str,
+        read: tuple[Plan, list[StoredSignal]],
+        shape: Shape,
+        url_for: ChartUrl,
+        base: str,
+    ) -> bytes:
         # Keyed by the version actually read: a plan changed between the two reads is served
         # as it is now, and cached under its new version.
-        body = dump(shape(plan, url_for))
+        plan, signals = read
+        body = dump(shape(plan, signals, url_for))
         with self._lock:
             self._fragments[(name, plan.id, plan.version, base)] = body
         return body

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,16 @@ class PlanVersion(NamedTuple):
     version: int
     coach: str
     trade_date: date
+
+
+class StoredSignal(NamedTuple):
+    """A plan's signal as its row holds it: the levels are the stored JSON documents
+    (``{"kind", "low", "high"}``, floats), for readers that write them out again as JSON
+    without building a Level per price."""
+
+    ticker: str
+    bias: str
+    levels: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import QueuePool
 
 from coachplans.domain.plans import Event, Plan, Revision
-from coachplans.domain.queries import PlanQuery, PlanVersion, Stats
+from coachplans.domain.queries import PlanQuery, PlanVersion, Stats, StoredSignal
 from coachplans.errors import StorageUnavailable
 from coachplans.store import cursors
 from coachplans.store.bulk import ImportTx
@@ -35,6 +35,7 @@ from coachplans.store.listing import (
 from coachplans.store.rows import (
     PLAN_COLUMNS,
     PLANS,
+    stored_signals_for,
     to_event,
     to_plans,
     to_revision,
@@ -147,6 +148,17 @@ class Repository:
     def get_many(self, plan_ids: Sequence[int]) -> list[Plan]:
         """The plans (live or deleted) with these ids, in no particular order."""
         return self._plans(_BY_IDS, {"ids": list(plan_ids)}) if plan_ids else []
+
+    def get_many_stored(self, plan_ids: Sequence[int]) -> list[tuple[Plan, list[StoredSignal]]]:
+        """As ``get_many``, each plan with its signals as stored (``Plan.signals`` is left
+        empty): for writing plans out as JSON, where a Level per price is pure cost."""
+        if not plan_ids:
+            return []
+        with self.read() as conn:
+            rows = conn.execute(_BY_IDS, {"ids": list(plan_ids)}).all()
+            plans = to_plans(conn, rows, signals_too=False)
+            stored = stored_signals_for(conn, [plan.id for plan in plans])
+        return [(plan, stored.get(plan.id, [])) for plan in plans]
 
     def get_by_message_id(self, message_id: int) -> Plan | None:
         """The plan (live or deleted) whose latest post came from this Discord message; None

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Text, bindparam, cast, select
 
 from coachplans.domain.charts import ChartBlob
 from coachplans.domain.plans import Action, ChartRef, Event, Plan, Revision, Source
+from coachplans.domain.queries import StoredSignal
 from coachplans.domain.signals import BIASES, LEVEL_KINDS, Level, Signal
 from coachplans.store.tables import (
     ChartBlobRow,
@@ -96,6 +97,17 @@ def signals_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, tuple[Si
     return {plan_id: tuple(signals) for plan_id, signals in out.items()}
 
 
+def stored_signals_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, list[StoredSignal]]:
+    """Signals of the given plans as stored, in order of first mention: one JSON decode per
+    signal, no object per level."""
+    if not plan_ids:
+        return {}
+    out: dict[int, list[StoredSignal]] = {}
+    for plan_id, ticker, bias, levels in conn.execute(_SIGNALS_OF, {"ids": list(plan_ids)}):
+        out.setdefault(plan_id, []).append(StoredSignal(ticker, bias, orjson.loads(levels)))
+    return out
+
+
 def _levels(rows: list[dict[str, Any]]) -> tuple[Level, ...]:
     kinds = LEVEL_KINDS
     return tuple(
@@ -108,10 +120,11 @@ def _optional_float(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def to_plans(conn: Connection, rows: Sequence[Any]) -> list[Plan]:
-    """Plans from rows of PLAN_COLUMNS, with their charts and signals."""
+def to_plans(conn: Connection, rows: Sequence[Any], *, signals_too: bool = True) -> list[Plan]:
+    """Plans from rows of PLAN_COLUMNS, with their charts and (unless told not to) signals."""
     ids = [row.id for row in rows]
-    charts, signals = charts_for(conn, ids), signals_for(conn, ids)
+    charts = charts_for(conn, ids)
+    signals = signals_for(conn, ids) if signals_too else {}
     return [to_plan(row, charts.get(row.id, ()), signals.get(row.id, ())) for row in rows]
 
 
@@ -180,8 +193,13 @@ def signal_rows(plan_id: int, signals: Sequence[Signal]) -> list[dict[str, Any]]
             "position": position,
             "ticker": signal.ticker,
             "bias": signal.bias.value,
+            # floats always, so that readers may write the stored documents out as they are
             "levels": [
-                {"kind": level.kind.value, "low": level.low, "high": level.high}
+                {
+                    "kind": level.kind.value,
+                    "low": float(level.low),
+                    "high": _optional_float(level.high),
+                }
                 for level in signal.levels
             ],
         }
