@@ -278,4 +278,3 @@ def test_every_corpus_plan_parses_as_stored() -> None:
     assert set(texts) == set(stored), "corpus changed: regenerate signal_plans/parses.json"
     changed = [text for text in stored if parse_signals(text) != stored[text]]
     assert not changed, changed[:3]
-

@@ -44,9 +44,8 @@ def read_stored() -> dict[str, tuple[Signal, ...]]:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from signal_plans import PARTS
-
     from coachplans.domain.signal_parser import parse_signals
+    from signal_plans import PARTS
 
     texts = stored_texts([case.text for cases in PARTS.values() for case in cases])
     rows = [{"text": text, "signals": dump(parse_signals(text))} for text in dict.fromkeys(texts)]
