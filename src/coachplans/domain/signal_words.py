@@ -2,12 +2,14 @@
 the per-line reader acts on (a ticker, prices, a level word, a bias word, a separator...).
 
 A word's tokens depend on the word alone, so they are cached: plans reuse their vocabulary and
-the reader then costs a dictionary look-up per word. No regular expressions: every word is read
-in time linear in its length.
+the reader then costs a dictionary look-up per word. A whole plan is turned into one list of
+tokens at C speed (split, map over the cache, chain), each line closed by a LINE token. No
+regular expressions: every word is read in time linear in its length.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Final
 
 from coachplans.domain.signal_numbers import read_number_word
@@ -42,6 +44,7 @@ PLAN: Final = 22  # "plan": "plan B" is a condition
 PLAN_B: Final = 23
 DASH: Final = 24  # a dash alone between two prices: a range ("220 - 222", also en and em dashes)
 NOW: Final = 25  # "now": "which is now resistance" renames the level before it
+LINE: Final = 26  # the end of a line (no word reads as it: see text_tokens)
 
 Token = tuple[Any, ...]  # (code, payload...): see the codes above
 
@@ -148,25 +151,57 @@ _LEAD = "([{\"'*_\u2022\u00b7\u201c\u2018"
 _TRAIL = ")]}\"'*_\u201d\u2019"
 _ENDS = frozenset(".;!?")
 _SPLITTERS = ("=", "@", ":")
-_CACHE: dict[str, tuple[Token, ...]] = {}
 _CACHE_LIMIT = 50_000
+# A NUL byte stands for a line break in the joined text (see text_tokens); as a word of its own
+# it is always the LINE mark, so a text holding NUL bytes is tokenized line by line instead.
+_LINE_MARK = "\x00"
+_LINE_TOKENS: tuple[Token, ...] = ((LINE,),)
 
 
-cached_tokens = _CACHE.get  # the tokens of a word already read, else None
+class _WordCache(dict[str, tuple[Token, ...]]):
+    """word -> its tokens; a miss reads the word (``__missing__`` keeps ``map`` over
+    ``__getitem__`` in C for every word already seen)."""
+
+    def __missing__(self, word: str) -> tuple[Token, ...]:
+        if len(self) >= _CACHE_LIMIT:
+            clear_word_cache()
+        found = self[word] = _read_word(word)
+        return found
+
+
+_CACHE = _WordCache({_LINE_MARK: _LINE_TOKENS})
+_tokens_of_word = _CACHE.__getitem__
 
 
 def clear_word_cache() -> None:
     _CACHE.clear()
+    _CACHE[_LINE_MARK] = _LINE_TOKENS
 
 
 def tokens_of(word: str) -> tuple[Token, ...]:
     """The tokens of one whitespace-separated word, cached."""
-    found = _CACHE.get(word)
-    if found is None:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        found = _CACHE[word] = _read_word(word)
-    return found
+    return _read_word(word) if word == _LINE_MARK else _tokens_of_word(word)
+
+
+def text_tokens(text: str, lines: list[str]) -> list[Token]:
+    """The tokens of every line of ``text`` (its ``splitlines()``), each line followed by a
+    LINE token; a blank line gives a LINE token alone."""
+    if not lines:
+        return []
+    if _LINE_MARK in text:
+        return _tokens_line_by_line(lines)
+    words = " \x00 ".join(lines).split()  # str.split: C speed, no backtracking possible
+    words.append(_LINE_MARK)
+    return list(chain.from_iterable(map(_tokens_of_word, words)))
+
+
+def _tokens_line_by_line(lines: list[str]) -> list[Token]:
+    tokens: list[Token] = []
+    for line in lines:
+        for word in line.split():
+            tokens.extend(tokens_of(word))
+        tokens.append(_LINE_TOKENS[0])
+    return tokens
 
 
 def _read_word(word: str) -> tuple[Token, ...]:
