@@ -278,3 +278,9 @@ def test_every_corpus_plan_parses_as_stored() -> None:
     assert set(texts) == set(stored), "corpus changed: regenerate signal_plans/parses.json"
     changed = [text for text in stored if parse_signals(text) != stored[text]]
     assert not changed, changed[:3]
+
+
+def test_a_line_of_symbols_is_not_a_blank_line() -> None:
+    """A blank line ends the ticker's context; a line of symbols alone (no tokens) does not."""
+    assert one("$NVDA\n\u2705\nPT 960").levels == (Level(LevelKind.TARGET, 960),)
+    assert one("$NVDA\n \nPT 960").levels == ()
