@@ -67,6 +67,9 @@ _ENTRY, _TARGET, _STOP = LevelKind.ENTRY, LevelKind.TARGET, LevelKind.STOP
 _SUPPORT, _RESISTANCE = LevelKind.SUPPORT, LevelKind.RESISTANCE
 _SIDES = (_SUPPORT, _RESISTANCE)
 _REACH = 7  # tokens a level word reaches over ("stop on a daily close above 24.50")
+# A pending kind set at index i is gone for the token at index j when j - i > _REACH + 1 (it
+# lapses after the token at i + _REACH + 1): checked where it is read, not after every token.
+_LAPSED = _REACH + 1
 _POSTFIX_GAP = 2  # fillers between prices and a level noun naming them ("579-80 is the lid")
 _CLOSING = frozenset({WORD, YEAR_WORD})
 _BEFORE_YEAR = frozenset({YEAR_WORD, FILLER})
@@ -74,8 +77,12 @@ _RANGE_JOINS = frozenset({DASH, TOWARD})
 _HEADING_MARKS = frozenset({BIAS, COLON, END, SEPARATOR})
 _ORD = frozenset({1.0, 2.0, 3.0, 4.0, 5.0})  # ordinals: "Target 1 413.87"
 _NO_NEGATION = -(10**9)  # where the last negation was when the clause has none
-# Level(kind, low, high) from a key at C speed (NamedTuple.__new__ costs a Python frame).
-_new_tuple = tuple.__new__  # Signal(...) from a tuple, likewise
+# No token before in the clause (so nothing to end at a clause's end); an int, not None,
+# keeps every comparison an int comparison, which CPython specialises.
+_NO_TOKEN = -1
+# Level(kind, low, high) and Signal(...) from a tuple at C speed (a NamedTuple's __new__ costs
+# a Python frame per object).
+_new_tuple = tuple.__new__
 _make_level = partial(_new_tuple, Level)
 _low = itemgetter(1)
 
@@ -174,7 +181,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
     entry_given = options_said = False
     weight = 1.0
     negated_at = _NO_NEGATION
-    previous: int | None = None
+    previous = _NO_TOKEN  # the code of the clause's previous token
 
     def end_clause() -> None:
         nonlocal context, context_line, context_start, loose
@@ -197,7 +204,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
         # Forget the clause (as new_clause).
         current, scope, pending, last_group = None, loose, None, None
         entry_given = options_said = False
-        weight, negated_at, previous = 1.0, _NO_NEGATION, None
+        weight, negated_at, previous = 1.0, _NO_NEGATION, _NO_TOKEN
 
     def flush() -> None:
         """Give the open (non-empty) group of prices its kind, or drop it when it has none."""
@@ -277,7 +284,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             pending_at, pending_used = index, False
             if bias:
                 held = bias * weight
-        elif pending is None or pending_strength < STRONG:
+        elif pending is None or index - pending_at > _LAPSED or pending_strength < STRONG:
             pending, pending_strength, pending_bias = kind, WEAK, bias
             pending_at, pending_used = index, False
         previous_flags = flags
@@ -349,7 +356,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             if index - negated_at > 2:
                 scope.neutral = True
         elif code == SIDE_NOUN:
-            side_noun()
+            side_noun(index)
         elif code == CONDITION or (code == PLAN_B and previous == PLAN):
             weight = 0.5
         elif code == LOW_HIGH and previous == RANGE:
@@ -358,7 +365,9 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             flush()
 
     def direction(side: int, index: int) -> None:
-        if index - negated_at <= 2 or (pending_strength == STRONG and pending):
+        if index - negated_at <= 2 or (
+            pending_strength == STRONG and pending is not None and index - pending_at <= _LAPSED
+        ):
             return
         if group:
             flush()
@@ -371,22 +380,23 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             return
         if group:
             flush()
-        after_verb = previous == KIND and pending is _ENTRY and previous_flags & POSTFIX
-        if previous == LOOKING or after_verb or (entry_given and pending is not _TARGET):
+        live = pending if index - pending_at <= _LAPSED else None
+        after_verb = previous == KIND and live is _ENTRY and previous_flags & POSTFIX
+        if previous == LOOKING or after_verb or (entry_given and live is not _TARGET):
             set_pending(_TARGET, STRONG, 0, index)
 
-    def side_noun() -> None:
+    def side_noun(index: int) -> None:
         """``long side``, ``short thesis``: a bias, not an entry; ``no bias``: neutral."""
         nonlocal pending
         if previous == NEGATION:
             scope.neutral = True
-        elif previous == KIND and pending is _ENTRY:
+        elif previous == KIND and pending is _ENTRY and index - pending_at <= _LAPSED:
             pending = None
 
     line = 0  # the index in ``lines`` of the line being read
     for index, token in enumerate(tokens):
         code = token[0]
-        if held and code != TICKER and not (code == KIND and token[4] & OPTION):
+        if held != 0.0 and code != TICKER and not (code == KIND and token[4] & OPTION):
             release_held()
         if code == PRICES:
             prices = token[1]
@@ -405,7 +415,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
                     if group:
                         flush()
                     group.extend(prices)
-                    if pending is not None:
+                    if pending is not None and index - pending_at <= _LAPSED:
                         group_kind, group_strength = pending, pending_strength
                         group_bias, pending_used, pending_at = pending_bias, True, index
                 group_gap, group_joined = 0, False
@@ -417,13 +427,15 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             if group:
                 flush()
         elif code == END:
-            end_clause()
+            if previous != _NO_TOKEN:  # else the clause is empty: nothing to end
+                end_clause()
             continue
         elif code == LINE:
             if index == line_start and not lines[line].split():
                 context = None  # a blank line
             else:
-                end_clause()
+                if previous != _NO_TOKEN:  # (a line ending with "." has ended its clause)
+                    end_clause()
                 line_index += 1
             line_start = index + 1
             line += 1
@@ -448,8 +460,6 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
         else:
             other(code, token, index)
         previous = code
-        if pending is not None and index - pending_at > _REACH:
-            pending = None
     return found
 
 
