@@ -12,7 +12,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any, Final
 
-from coachplans.domain.signal_numbers import read_number_word
+from coachplans.domain.signal_numbers import plain_price, read_number_word
 from coachplans.domain.signals import LevelKind
 from coachplans.domain.ticker_lexicon import FUTURES
 from coachplans.domain.tickers import ticker_in_word
@@ -150,6 +150,7 @@ EXACT: dict[str, Token] = {
 _LEAD = "([{\"'*_\u2022\u00b7\u201c\u2018"
 _TRAIL = ")]}\"'*_\u201d\u2019"
 _ENDS = frozenset(".;!?")
+_TRAIL_MARKS = _TRAIL + ",;:.!?"
 _SPLITTERS = ("=", "@", ":")
 _CACHE_LIMIT = 50_000
 # A NUL byte stands for a line break in the joined text (see text_tokens); as a word of its own
@@ -206,14 +207,14 @@ def _tokens_line_by_line(lines: list[str]) -> list[Token]:
 
 def _read_word(word: str) -> tuple[Token, ...]:
     core = word.lstrip(_LEAD)
-    stripped = core.rstrip(_TRAIL + ",;:.!?")
+    stripped = core.rstrip(_TRAIL_MARKS)
     tail = core[len(stripped) :]
     core = stripped.rstrip(_TRAIL)
     if tail == ":" and len(core) == 1 and core.isdigit():
         return ((FILLER,),)  # "Target 1: 69,940"
     out = list(_read_core(core)) if core else []
     if tail:
-        if any(c in _ENDS for c in tail):
+        if not _ENDS.isdisjoint(tail):
             out.append((END,))
         elif ":" in tail:
             out.append((COLON,))
@@ -231,6 +232,9 @@ def _symbol(word: str) -> tuple[Token, ...]:
 
 
 def _read_core(core: str) -> tuple[Token, ...]:
+    plain = plain_price(core)  # no word of EXACT or VOCABULARY is a plain number
+    if plain is not None:
+        return ((PRICES, ((plain, None),)),)
     exact = EXACT.get(core)
     if exact is not None:
         return (exact,)
