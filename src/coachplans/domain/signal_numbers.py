@@ -70,7 +70,8 @@ def read_number_word(word: str) -> NumberWord | None:
 def _slashed(body: str) -> NumberWord:
     """``75/78`` and ``2.45/2.60`` are two prices; ``11/22`` and ``12/20/25`` are dates."""
     parts = body.split("/")
-    if all(p.isdigit() for p in parts) and int(parts[0]) <= 12 and int(parts[1]) <= 31:
+    # isdecimal, not isdigit: int() reads every decimal digit but no superscript ("1/²").
+    if all(p.isdecimal() for p in parts) and int(parts[0]) <= 12 and int(parts[1]) <= 31:
         return NOT_A_PRICE
     prices = []
     for part in parts:
