@@ -31,6 +31,7 @@ from coachplans.domain.signal_words import (
     END,
     FILLER,
     KIND,
+    LEVEL,
     LINE,
     LOOKING,
     LOW_HIGH,
@@ -177,7 +178,10 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
     # The clause (reset by new_clause).
     current: str | None = None
     scope = loose
-    last_group: tuple[_Found, LevelKind, list[Price]] | None = None
+    # The last group given a kind, which "... which is now resistance" renames.
+    last_scope: _Found | None = None
+    last_kind: LevelKind | None = None
+    last_prices: list[Price] = []
     entry_given = options_said = False
     weight = 1.0
     negated_at = _NO_NEGATION
@@ -185,7 +189,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
 
     def end_clause() -> None:
         nonlocal context, context_line, context_start, loose
-        nonlocal current, scope, pending, last_group, entry_given, options_said, weight
+        nonlocal current, scope, pending, last_scope, entry_given, options_said, weight
         nonlocal negated_at, previous
         if group:
             flush()
@@ -202,20 +206,20 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
                 found[context].merge(loose)
             loose = _Found()
         # Forget the clause (as new_clause).
-        current, scope, pending, last_group = None, loose, None, None
+        current, scope, pending, last_scope = None, loose, None, None
         entry_given = options_said = False
         weight, negated_at, previous = 1.0, _NO_NEGATION, _NO_TOKEN
 
     def flush() -> None:
         """Give the open (non-empty) group of prices its kind, or drop it when it has none."""
         nonlocal group, group_kind, group_strength, group_bias, group_gap, group_joined
-        nonlocal last_group, entry_given
+        nonlocal last_scope, last_kind, last_prices, entry_given
         kind = group_kind
         if kind is not None:
             levels = scope.levels
             for low, high in group:
                 levels[(kind, low, high)] = None
-            last_group = (scope, kind, group)
+            last_scope, last_kind, last_prices = scope, kind, group
             if kind is _ENTRY:
                 entry_given = True
                 scope.entries += 1
@@ -306,8 +310,8 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
         """``945 support``, ``the 420 lid``, ``602.5 long``: a level word after its prices;
         ``... which is now resistance`` renames the prices named before."""
         nonlocal group_kind, group_strength, group_bias, pending
-        if previous == NOW and not group and last_group is not None:
-            return rename_last(kind, *last_group)
+        if previous == NOW and not group and last_scope is not None:
+            return rename_last(kind, last_scope, last_kind, last_prices)
         if not group or group_joined or group_gap > _POSTFIX_GAP:
             return False
         if kind is _ENTRY and group_gap:
@@ -321,14 +325,16 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
         pending = None
         return True
 
-    def rename_last(kind: LevelKind, named: _Found, old: LevelKind, prices: list[Price]) -> bool:
-        nonlocal last_group
+    def rename_last(
+        kind: LevelKind, named: _Found, old: LevelKind | None, prices: list[Price]
+    ) -> bool:
+        nonlocal last_scope
         if old not in _SIDES or kind not in _SIDES:
             return False
         for low, high in prices:
             named.levels.pop((old, low, high), None)
             named.levels[(kind, low, high)] = None
-        last_group = None
+        last_scope = None
         return True
 
     def other(code: int, token: Token, index: int) -> None:
@@ -419,6 +425,14 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
                         group_kind, group_strength = pending, pending_strength
                         group_bias, pending_used, pending_at = pending_bias, True, index
                 group_gap, group_joined = 0, False
+        elif code == LEVEL:  # what level_word does for a plain one: no bias, no flags
+            if group:
+                flush()
+            if index - negated_at > 2:
+                pending, pending_strength, pending_bias = token[1], STRONG, 0
+                pending_at, pending_used, previous_flags = index, False, 0
+            previous = KIND
+            continue
         elif code == KIND:
             level_word(token, index)
         elif code == SEPARATOR:

@@ -24,6 +24,9 @@ PRICES: Final = 2  # (PRICES, ((low, high), ...))
 NOT_PRICE: Final = 3  # (NOT_PRICE, side) a time, date, strike...
 TICKER: Final = 4  # (TICKER, ticker in mixed-case text, ticker in an all-caps line)
 KIND: Final = 5  # (KIND, kind, strength, bias, flags)
+# (LEVEL, kind, STRONG, 0, 0): a KIND with no bias and no flags ("stop", "PT"), which the
+# reader handles in its loop with no call; it reads as KIND to the words after it.
+LEVEL: Final = 27
 DIRECTION: Final = 6  # (DIRECTION, +1 above / -1 below): an entry trigger
 BIAS: Final = 7  # (BIAS, +1 / -1)
 NEUTRAL: Final = 8  # "neutral", "no bias"
@@ -62,8 +65,13 @@ def _tag(token: Token, words: str) -> dict[str, Token]:
     return dict.fromkeys(words.split(), token)
 
 
+def _kind(kind: LevelKind, strength: int, bias: int, flags: int) -> Token:
+    plain = strength == STRONG and not bias and not flags
+    return (LEVEL if plain else KIND, kind, strength, bias, flags)
+
+
 def _kinds(kind: LevelKind, strength: int, bias: int, flags: int, words: str) -> dict[str, Token]:
-    return {word: (KIND, kind, strength, bias, flags) for word in words.split()}
+    return dict.fromkeys(words.split(), _kind(kind, strength, bias, flags))
 
 
 VOCABULARY: dict[str, Token] = {
@@ -139,12 +147,12 @@ VOCABULARY: dict[str, Token] = {
 }
 # Words whose meaning depends on their case: terse notation ("L > 252.4", "S 250.9").
 EXACT: dict[str, Token] = {
-    "L": (KIND, _E, STRONG, 1, 0),
-    "Sh": (KIND, _E, STRONG, -1, 0),
-    "SH": (KIND, _E, STRONG, -1, 0),
-    "T": (KIND, _T, STRONG, 0, 0),
-    "S": (KIND, _X, STRONG, 0, STOP_OR_SUPPORT),
-    "R": (KIND, _R, STRONG, 0, 0),
+    "L": _kind(_E, STRONG, 1, 0),
+    "Sh": _kind(_E, STRONG, -1, 0),
+    "SH": _kind(_E, STRONG, -1, 0),
+    "T": _kind(_T, STRONG, 0, 0),
+    "S": _kind(_X, STRONG, 0, STOP_OR_SUPPORT),
+    "R": _kind(_R, STRONG, 0, 0),
     "S/R": (WORD,),
 }
 _LEAD = "([{\"'*_\u2022\u00b7\u201c\u2018"
