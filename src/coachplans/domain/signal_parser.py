@@ -153,11 +153,11 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
     """The state machine over the plan's tokens (LINE closes each line of ``lines``).
 
     Speed (SPEC §14): this runs once per token, so its state lives in local variables that the
-    nested steps below share (``nonlocal``): a local or a closure cell is read several times
-    faster than an attribute, and the commonest tokens (prices, separators, plain words) are
-    handled in the loop itself with no call at all. The token index runs over the whole plan;
-    distances between tokens never cross a line, as the clause state is forgotten at each
-    line's end.
+    nested steps below share (``nonlocal``): a closure cell is read faster than an attribute
+    and no method is looked up, and the commonest tokens (prices, plain level words,
+    separators, plain words) are handled in the loop itself with no call at all. The token
+    index runs over the whole plan; distances between tokens never cross a line, as the clause
+    state is forgotten at each line's end.
     """
     found: dict[str, _Found] = {}
     context: str | None = None  # the ticker a clause without one continues
@@ -175,7 +175,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
     pending_strength = pending_bias = pending_at = previous_flags = 0
     pending_used = False
     held = 0.0  # a bias word's vote, until the next word says whose it is
-    # The clause (reset by new_clause).
+    # The clause (forgotten at its end).
     current: str | None = None
     scope = loose
     # The last group given a kind, which "... which is now resistance" renames.
@@ -188,6 +188,8 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
     previous = _NO_TOKEN  # the code of the clause's previous token
 
     def end_clause() -> None:
+        """The clause ends (``.``, ``;``, a line break): its group and vote are given, the
+        ticker it named becomes the context, and the clause is forgotten."""
         nonlocal context, context_line, context_start, loose
         nonlocal current, scope, pending, last_scope, entry_given, options_said, weight
         nonlocal negated_at, previous
@@ -205,7 +207,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             ):
                 found[context].merge(loose)
             loose = _Found()
-        # Forget the clause (as new_clause).
+        # Forget the clause.
         current, scope, pending, last_scope = None, loose, None, None
         entry_given = options_said = False
         weight, negated_at, previous = 1.0, _NO_NEGATION, _NO_TOKEN
