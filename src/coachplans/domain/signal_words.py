@@ -214,6 +214,10 @@ def _tokens_line_by_line(lines: list[str]) -> list[Token]:
 
 
 def _read_word(word: str) -> tuple[Token, ...]:
+    number = word.rstrip(_TRAIL_MARKS)
+    plain = plain_price(number)
+    if plain is not None:
+        return _price_word(plain, number, word[len(number) :])
     core = word.lstrip(_LEAD)
     stripped = core.rstrip(_TRAIL_MARKS)
     tail = core[len(stripped) :]
@@ -221,16 +225,35 @@ def _read_word(word: str) -> tuple[Token, ...]:
     if tail == ":" and len(core) == 1 and core.isdigit():
         return ((FILLER,),)  # "Target 1: 69,940"
     out = list(_read_core(core)) if core else []
-    if tail:
-        if not _ENDS.isdisjoint(tail):
-            out.append((END,))
-        elif ":" in tail:
-            out.append((COLON,))
-        elif "," in tail:
-            out.append((SEPARATOR,))
+    mark = _tail_mark(tail)
+    if mark is not None:
+        out.append(mark)
     if not core and not tail:
         return _symbol(word)
     return tuple(out)
+
+
+def _price_word(price: float, number: str, tail: str) -> tuple[Token, ...]:
+    """``638.21,``, ``669.96.``, ``945``: the commonest word not read before (a plan's prices
+    are mostly new), read as the general path would with none of its other readings."""
+    if tail == ":" and len(number) == 1:
+        return ((FILLER,),)  # "Target 1: 69,940"
+    token = (PRICES, ((price, None),))
+    mark = _tail_mark(tail)
+    return (token,) if mark is None else (token, mark)
+
+
+def _tail_mark(tail: str) -> Token | None:
+    """The punctuation after a word: the clause ends, a colon, or a list goes on."""
+    if not tail:
+        return None
+    if not _ENDS.isdisjoint(tail):
+        return (END,)
+    if ":" in tail:
+        return (COLON,)
+    if "," in tail:
+        return (SEPARATOR,)
+    return None
 
 
 def _symbol(word: str) -> tuple[Token, ...]:
