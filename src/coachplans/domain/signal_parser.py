@@ -72,7 +72,6 @@ _REACH = 7  # tokens a level word reaches over ("stop on a daily close above 24.
 # lapses after the token at i + _REACH + 1): checked where it is read, not after every token.
 _LAPSED = _REACH + 1
 _POSTFIX_GAP = 2  # fillers between prices and a level noun naming them ("579-80 is the lid")
-_CLOSING = frozenset({WORD, YEAR_WORD})
 _BEFORE_YEAR = frozenset({YEAR_WORD, FILLER})
 _RANGE_JOINS = frozenset({DASH, TOWARD})
 _HEADING_MARKS = frozenset({BIAS, COLON, END, SEPARATOR})
@@ -369,7 +368,7 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             weight = 0.5
         elif code == LOW_HIGH and previous == RANGE:
             set_pending(token[1], STRONG, 0, index)
-        elif code != DASH and code != NOW and group:  # RANGE, LOOKING, PLAN, MONTH, COLON
+        elif code != DASH and code != NOW and group:  # RANGE, LOOKING, PLAN, MONTH, YEAR_WORD
             flush()
 
     def direction(side: int, index: int) -> None:
@@ -402,9 +401,10 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             pending = None
 
     line = 0  # the index in ``lines`` of the line being read
+    # The branches in order of frequency in plans (prices, plain words, separators...).
     for index, token in enumerate(tokens):
         code = token[0]
-        if held != 0.0 and code != TICKER and not (code == KIND and token[4] & OPTION):
+        if held and code != TICKER and not (code == KIND and token[4] & OPTION):
             release_held()
         if code == PRICES:
             prices = token[1]
@@ -427,25 +427,11 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
                         group_kind, group_strength = pending, pending_strength
                         group_bias, pending_used, pending_at = pending_bias, True, index
                 group_gap, group_joined = 0, False
-        elif code == LEVEL:  # what level_word does for a plain one: no bias, no flags
+        elif code == WORD:  # (YEAR_WORD, rarer, closes a group in other)
             if group:
                 flush()
-            if index - negated_at > 2:
-                pending, pending_strength, pending_bias = token[1], STRONG, 0
-                pending_at, pending_used, previous_flags = index, False, 0
-            previous = KIND
-            continue
-        elif code == KIND:
-            level_word(token, index)
         elif code == SEPARATOR:
             group_joined = True
-        elif code in _CLOSING:
-            if group:
-                flush()
-        elif code == END:
-            if previous != _NO_TOKEN:  # else the clause is empty: nothing to end
-                end_clause()
-            continue
         elif code == LINE:
             if index == line_start and not lines[line].split():
                 context = None  # a blank line
@@ -456,6 +442,20 @@ def _read(lines: list[str], tokens: list[Token]) -> dict[str, _Found]:
             line_start = index + 1
             line += 1
             continue
+        elif code == END:
+            if previous != _NO_TOKEN:  # else the clause is empty: nothing to end
+                end_clause()
+            continue
+        elif code == LEVEL:  # what level_word does for a plain one: no bias, no flags
+            if group:
+                flush()
+            if index - negated_at > 2:
+                pending, pending_strength, pending_bias = token[1], STRONG, 0
+                pending_at, pending_used, previous_flags = index, False, 0
+            previous = KIND
+            continue
+        elif code == KIND:
+            level_word(token, index)
         elif code == TICKER:
             ticker = token[1]
             if ticker != token[2]:  # an all-caps line reads it otherwise: is this one?
