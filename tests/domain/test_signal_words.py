@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coachplans.domain import signal_words
 from coachplans.domain.signal_words import (
     KIND,
     LEVEL,
@@ -53,3 +54,10 @@ def test_plain_level_words_are_level_tokens() -> None:
         KIND,
         KIND,
     ]
+
+
+def test_the_line_mark_survives_a_cache_cleared_by_another_thread() -> None:
+    """Between a clear() and the mark's restoring, a parse on another thread still reads its
+    line ends."""
+    signal_words._CACHE.pop("\x00")
+    assert codes("NVDA long\nPT 960") == [TICKER, KIND, LINE, LEVEL, PRICES, LINE]

@@ -174,7 +174,9 @@ class _WordCache(dict[str, tuple[Token, ...]]):
     def __missing__(self, word: str) -> tuple[Token, ...]:
         if len(self) >= _CACHE_LIMIT:
             clear_word_cache()
-        found = self[word] = _read_word(word)
+        # The mark is missing only between clear() and its restoring (another thread's
+        # clear_word_cache): it still reads as a line end, never as a word.
+        found = self[word] = _LINE_TOKENS if word == _LINE_MARK else _read_word(word)
         return found
 
 
