@@ -103,6 +103,14 @@ def cold(text: str) -> object:
     return time.perf_counter_ns() - started
 
 
+def new_prices_us(count: int) -> float:
+    """The median first parse of generated 1,000-character plans whose prices were never read
+    before (the vocabulary is): what ingest sees, as each day's prices are new words."""
+    rng = random.Random(16)
+    plans = [plan_text(rng, 1000, 1000) for _ in range(count)]
+    return median_us(parse_signals, plans, 1)
+
+
 def levels_floor_us(plans: list[str], rounds: int) -> float:
     """The cost of building the output objects alone (Level is a frozen dataclass)."""
     found = [[lv for s in parse_signals(p) for lv in s.levels] for p in plans]
@@ -121,6 +129,7 @@ def speed_table(quick: bool) -> None:
     four = median_us(parse_signals, [p * 4 for p in plans[:10]], rounds)
     hostile = median_us(parse_signals, [adversarial_plan(4000)], rounds * 10)
     floor = levels_floor_us(plans, rounds)
+    fresh = new_prices_us(200 if quick else 1000)
     record(
         "signal parser, median parse of a 1,000-character plan", normal, "us",
         f"<= {TARGET_PARSE_US} us", normal <= TARGET_PARSE_US,
@@ -129,6 +138,7 @@ def speed_table(quick: bool) -> None:
     rows = (
         ("median parse, 1,000-char plan", normal),
         ("  same, word cache emptied first", cold_ns / 1000),
+        ("  new generated plans, new prices", fresh),
         ("  of which building Level objects", floor),
         ("median parse, 4,000-char plan", four),
         ("median parse, 4,000-char adversarial", hostile),

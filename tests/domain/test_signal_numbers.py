@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coachplans.domain.signal_numbers import NOT_A_PRICE, read_number_word
+from coachplans.domain.signal_numbers import NOT_A_PRICE, plain_price, read_number_word
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,23 @@ def test_strikes_tell_the_side(word: str, side: int) -> None:
 @pytest.mark.parametrize("word", ["NVDA", "long", "$AAPL", "", "-"])
 def test_words_are_not_numbers(word: str) -> None:
     assert read_number_word(word) is None
+
+
+@pytest.mark.parametrize(("word", "value"), [("945", 945), ("945.50", 945.5), (".5", 0.5)])
+def test_plain_prices(word: str, value: float) -> None:
+    assert plain_price(word) == value
+
+
+@pytest.mark.parametrize("word", ["1.2.3", "2,645", "945k", "\u0663", "\u00b2", "", "."])
+def test_not_plain_prices(word: str) -> None:
+    """Only ASCII digits with one dot at most (other digits are no prices: see below)."""
+    assert plain_price(word) is None
+
+
+@pytest.mark.parametrize("word", ["\u0663", "\u0663.5"])
+def test_other_digits_are_not_numbers(word: str) -> None:
+    assert read_number_word(word) is None
+
+
+def test_a_superscript_after_a_slash_is_no_date() -> None:
+    assert read_number_word("1/\u00b2") is NOT_A_PRICE  # it raised ValueError before

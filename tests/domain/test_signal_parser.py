@@ -7,6 +7,7 @@ import time
 import pytest
 from signal_corpus import CORPUS, score
 from signal_plans import PARTS
+from signal_plans.stored import read_stored, stored_texts
 
 from coachplans.domain import signal_numbers, signal_parser, signal_words
 from coachplans.domain import tickers as tickers_module
@@ -266,3 +267,20 @@ def test_corpus_size() -> None:
 def test_a_zero_is_never_a_level() -> None:
     (nvda,) = parse_signals("$NVDA long above 945 {entry}, PT 960, SL 938 {0} {missing_key}")
     assert [level.low for level in nvda.levels] == [945.0, 960.0, 938.0]
+
+
+def test_every_corpus_plan_parses_as_stored() -> None:
+    """What the parser reads from each corpus plan (and its all-caps form) is stored: a faster
+    or reworked parser must read exactly the same (regenerate with signal_plans/stored.py only
+    for a wanted change)."""
+    stored = read_stored()
+    texts = stored_texts([case.text for cases in PARTS.values() for case in cases])
+    assert set(texts) == set(stored), "corpus changed: regenerate signal_plans/parses.json"
+    changed = [text for text in stored if parse_signals(text) != stored[text]]
+    assert not changed, changed[:3]
+
+
+def test_a_line_of_symbols_is_not_a_blank_line() -> None:
+    """A blank line ends the ticker's context; a line of symbols alone (no tokens) does not."""
+    assert one("$NVDA\n\u2705\nPT 960").levels == (Level(LevelKind.TARGET, 960),)
+    assert one("$NVDA\n \nPT 960").levels == ()

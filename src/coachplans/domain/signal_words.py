@@ -2,15 +2,17 @@
 the per-line reader acts on (a ticker, prices, a level word, a bias word, a separator...).
 
 A word's tokens depend on the word alone, so they are cached: plans reuse their vocabulary and
-the reader then costs a dictionary look-up per word. No regular expressions: every word is read
-in time linear in its length.
+the reader then costs a dictionary look-up per word. A whole plan is turned into one list of
+tokens at C speed (split, map over the cache, chain), each line closed by a LINE token. No
+regular expressions: every word is read in time linear in its length.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Final
 
-from coachplans.domain.signal_numbers import read_number_word
+from coachplans.domain.signal_numbers import plain_price, read_number_word
 from coachplans.domain.signals import LevelKind
 from coachplans.domain.ticker_lexicon import FUTURES
 from coachplans.domain.tickers import ticker_in_word
@@ -22,6 +24,9 @@ PRICES: Final = 2  # (PRICES, ((low, high), ...))
 NOT_PRICE: Final = 3  # (NOT_PRICE, side) a time, date, strike...
 TICKER: Final = 4  # (TICKER, ticker in mixed-case text, ticker in an all-caps line)
 KIND: Final = 5  # (KIND, kind, strength, bias, flags)
+# (LEVEL, kind, STRONG, 0, 0): a KIND with no bias and no flags ("stop", "PT"), which the
+# reader handles in its loop with no call; it reads as KIND to the words after it.
+LEVEL: Final = 27
 DIRECTION: Final = 6  # (DIRECTION, +1 above / -1 below): an entry trigger
 BIAS: Final = 7  # (BIAS, +1 / -1)
 NEUTRAL: Final = 8  # "neutral", "no bias"
@@ -42,6 +47,7 @@ PLAN: Final = 22  # "plan": "plan B" is a condition
 PLAN_B: Final = 23
 DASH: Final = 24  # a dash alone between two prices: a range ("220 - 222", also en and em dashes)
 NOW: Final = 25  # "now": "which is now resistance" renames the level before it
+LINE: Final = 26  # the end of a line (no word reads as it: see text_tokens)
 
 Token = tuple[Any, ...]  # (code, payload...): see the codes above
 
@@ -59,8 +65,13 @@ def _tag(token: Token, words: str) -> dict[str, Token]:
     return dict.fromkeys(words.split(), token)
 
 
+def _kind(kind: LevelKind, strength: int, bias: int, flags: int) -> Token:
+    plain = strength == STRONG and not bias and not flags
+    return (LEVEL if plain else KIND, kind, strength, bias, flags)
+
+
 def _kinds(kind: LevelKind, strength: int, bias: int, flags: int, words: str) -> dict[str, Token]:
-    return {word: (KIND, kind, strength, bias, flags) for word in words.split()}
+    return dict.fromkeys(words.split(), _kind(kind, strength, bias, flags))
 
 
 VOCABULARY: dict[str, Token] = {
@@ -136,57 +147,115 @@ VOCABULARY: dict[str, Token] = {
 }
 # Words whose meaning depends on their case: terse notation ("L > 252.4", "S 250.9").
 EXACT: dict[str, Token] = {
-    "L": (KIND, _E, STRONG, 1, 0),
-    "Sh": (KIND, _E, STRONG, -1, 0),
-    "SH": (KIND, _E, STRONG, -1, 0),
-    "T": (KIND, _T, STRONG, 0, 0),
-    "S": (KIND, _X, STRONG, 0, STOP_OR_SUPPORT),
-    "R": (KIND, _R, STRONG, 0, 0),
+    "L": _kind(_E, STRONG, 1, 0),
+    "Sh": _kind(_E, STRONG, -1, 0),
+    "SH": _kind(_E, STRONG, -1, 0),
+    "T": _kind(_T, STRONG, 0, 0),
+    "S": _kind(_X, STRONG, 0, STOP_OR_SUPPORT),
+    "R": _kind(_R, STRONG, 0, 0),
     "S/R": (WORD,),
 }
 _LEAD = "([{\"'*_\u2022\u00b7\u201c\u2018"
 _TRAIL = ")]}\"'*_\u201d\u2019"
 _ENDS = frozenset(".;!?")
+_TRAIL_MARKS = _TRAIL + ",;:.!?"
 _SPLITTERS = ("=", "@", ":")
-_CACHE: dict[str, tuple[Token, ...]] = {}
 _CACHE_LIMIT = 50_000
+# A NUL byte stands for a line break in the joined text (see text_tokens); as a word of its own
+# it is always the LINE mark, so a text holding NUL bytes is tokenized line by line instead.
+_LINE_MARK = "\x00"
+_LINE_TOKENS: tuple[Token, ...] = ((LINE,),)
 
 
-cached_tokens = _CACHE.get  # the tokens of a word already read, else None
+class _WordCache(dict[str, tuple[Token, ...]]):
+    """word -> its tokens; a miss reads the word (``__missing__`` keeps ``map`` over
+    ``__getitem__`` in C for every word already seen)."""
+
+    def __missing__(self, word: str) -> tuple[Token, ...]:
+        if len(self) >= _CACHE_LIMIT:
+            clear_word_cache()
+        # The mark is missing only between clear() and its restoring (another thread's
+        # clear_word_cache): it still reads as a line end, never as a word.
+        found = self[word] = _LINE_TOKENS if word == _LINE_MARK else _read_word(word)
+        return found
+
+
+_CACHE = _WordCache({_LINE_MARK: _LINE_TOKENS})
+_tokens_of_word = _CACHE.__getitem__
 
 
 def clear_word_cache() -> None:
     _CACHE.clear()
+    _CACHE[_LINE_MARK] = _LINE_TOKENS
 
 
 def tokens_of(word: str) -> tuple[Token, ...]:
     """The tokens of one whitespace-separated word, cached."""
-    found = _CACHE.get(word)
-    if found is None:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        found = _CACHE[word] = _read_word(word)
-    return found
+    return _read_word(word) if word == _LINE_MARK else _tokens_of_word(word)
+
+
+def text_tokens(text: str, lines: list[str]) -> list[Token]:
+    """The tokens of every line of ``text`` (its ``splitlines()``), each line followed by a
+    LINE token; a blank line gives a LINE token alone."""
+    if not lines:
+        return []
+    if _LINE_MARK in text:
+        return _tokens_line_by_line(lines)
+    words = " \x00 ".join(lines).split()  # str.split: C speed, no backtracking possible
+    words.append(_LINE_MARK)
+    return list(chain.from_iterable(map(_tokens_of_word, words)))
+
+
+def _tokens_line_by_line(lines: list[str]) -> list[Token]:
+    tokens: list[Token] = []
+    for line in lines:
+        for word in line.split():
+            tokens.extend(tokens_of(word))
+        tokens.append(_LINE_TOKENS[0])
+    return tokens
 
 
 def _read_word(word: str) -> tuple[Token, ...]:
+    number = word.rstrip(_TRAIL_MARKS)
+    plain = plain_price(number)
+    if plain is not None:
+        return _price_word(plain, number, word[len(number) :])
     core = word.lstrip(_LEAD)
-    stripped = core.rstrip(_TRAIL + ",;:.!?")
+    stripped = core.rstrip(_TRAIL_MARKS)
     tail = core[len(stripped) :]
     core = stripped.rstrip(_TRAIL)
     if tail == ":" and len(core) == 1 and core.isdigit():
         return ((FILLER,),)  # "Target 1: 69,940"
     out = list(_read_core(core)) if core else []
-    if tail:
-        if any(c in _ENDS for c in tail):
-            out.append((END,))
-        elif ":" in tail:
-            out.append((COLON,))
-        elif "," in tail:
-            out.append((SEPARATOR,))
+    mark = _tail_mark(tail)
+    if mark is not None:
+        out.append(mark)
     if not core and not tail:
         return _symbol(word)
     return tuple(out)
+
+
+def _price_word(price: float, number: str, tail: str) -> tuple[Token, ...]:
+    """``638.21,``, ``669.96.``, ``945``: the commonest word not read before (a plan's prices
+    are mostly new), read as the general path would with none of its other readings."""
+    if tail == ":" and len(number) == 1:
+        return ((FILLER,),)  # "Target 1: 69,940"
+    token = (PRICES, ((price, None),))
+    mark = _tail_mark(tail)
+    return (token,) if mark is None else (token, mark)
+
+
+def _tail_mark(tail: str) -> Token | None:
+    """The punctuation after a word: the clause ends, a colon, or a list goes on."""
+    if not tail:
+        return None
+    if not _ENDS.isdisjoint(tail):
+        return (END,)
+    if ":" in tail:
+        return (COLON,)
+    if "," in tail:
+        return (SEPARATOR,)
+    return None
 
 
 def _symbol(word: str) -> tuple[Token, ...]:
@@ -196,6 +265,9 @@ def _symbol(word: str) -> tuple[Token, ...]:
 
 
 def _read_core(core: str) -> tuple[Token, ...]:
+    plain = plain_price(core)  # no word of EXACT or VOCABULARY is a plain number
+    if plain is not None:
+        return ((PRICES, ((plain, None),)),)
     exact = EXACT.get(core)
     if exact is not None:
         return (exact,)
