@@ -252,7 +252,12 @@ def measure_range(
     record(
         f"5 years x 4 coaches through CoachPlansClient.plan_range, read cache off ({seed.plans:,}"
         " plans)", cold.seconds, "s", f"<= {TARGET_RANGE_S} s", cold.seconds <= TARGET_RANGE_S,
-        f"{cold.requests} requests; first after the server started: {first.seconds:.3f} s",
+        f"{cold.requests} requests; each plan's JSON already built by the server",
+    )  # fmt: skip
+    record(
+        "the same, first fetch after the server started (every plan's JSON built)",
+        first.seconds, "s", f"<= {TARGET_RANGE_S} s", first.seconds <= TARGET_RANGE_S,
+        f"{first.requests} requests",
     )  # fmt: skip
     rows = []
     for label, found in cases:
