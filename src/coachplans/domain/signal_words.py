@@ -172,6 +172,13 @@ class _WordCache(dict[str, tuple[Token, ...]]):
     ``__getitem__`` in C for every word already seen)."""
 
     def __missing__(self, word: str) -> tuple[Token, ...]:
+        number = word.rstrip(_TRAIL_MARKS)
+        plain = plain_price(number)
+        if plain is not None:
+            # Read, not kept: a plan's prices are mostly new, and keeping them filled the
+            # cache with words seldom seen again, whose garbage collection cost a fifth of
+            # parsing a new plan (SPEC §14: ingest).
+            return _price_word(plain, number, word[len(number) :])
         if len(self) >= _CACHE_LIMIT:
             clear_word_cache()
         # The mark is missing only between clear() and its restoring (another thread's
