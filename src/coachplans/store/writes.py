@@ -68,8 +68,13 @@ _INSERT_EVENT = insert(_table(EventRow))
 _INSERT_EVENT_RETURNING_ID = _INSERT_EVENT.returning(_table(EventRow).c.id)
 _LOCK_EVENT_ORDER = select(func.pg_advisory_xact_lock(*EVENT_ORDER_LOCK))
 _INSERT_KEY = insert(_table(IngestKeyRow))
-_INSERT_LINK = insert(_table(PlanChartRow))
-_INSERT_BLOB = insert(_table(ChartBlobRow))
+_LINKS, _BLOBS = _table(PlanChartRow), _table(ChartBlobRow)
+_INSERT_LINK = insert(_LINKS)
+_DELETE_LINKS = delete(_LINKS).where(_LINKS.c.plan_id == bindparam("_plan_id"))
+_INSERT_BLOB = insert(_BLOBS)
+_KNOWN_BLOBS = select(_BLOBS.c.sha256).where(
+    _BLOBS.c.sha256.in_(bindparam("digests", expanding=True))
+)
 SIGNALS = _table(PlanSignalRow)
 _INSERT_SIGNALS = insert(SIGNALS)
 _DELETE_SIGNALS = delete(SIGNALS).where(SIGNALS.c.plan_id == bindparam("_plan_id"))
@@ -151,16 +156,14 @@ class WriteTx:
         digests = {blob.sha256 for blob in blobs}
         if not digests:
             return
-        known = set(
-            self.conn.scalars(select(ChartBlobRow.sha256).where(ChartBlobRow.sha256.in_(digests)))
-        )
+        known = set(self.conn.scalars(_KNOWN_BLOBS, {"digests": sorted(digests)}))
         new = {b.sha256: b for b in blobs if b.sha256 not in known}.values()
         if new:
             self.conn.execute(_INSERT_BLOB, [blob_row(b, now) for b in new])
 
     def replace_charts(self, plan_id: int, charts: Sequence[ChartRef], had_any: bool) -> None:
         if had_any:
-            self.conn.execute(delete(PlanChartRow).where(PlanChartRow.plan_id == plan_id))
+            self.conn.execute(_DELETE_LINKS, {"_plan_id": plan_id})
         if charts:
             self.conn.execute(_INSERT_LINK, link_rows(plan_id, charts))
 
