@@ -403,8 +403,10 @@ class ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def write_line(self, text: str, levelno: int) -> None:
         """What ``emit`` does with an already formatted line. The caller holds the lock."""
-        self.stream.write(text + self.terminator)
-        self.flush()
+        stream = self.stream
+        stream.write(text + self.terminator)
+        if hasattr(stream, "flush"):  # as StreamHandler.flush asks
+            stream.flush()
 
 
 LineHandler = ConsoleHandler | SizeRotatingFileHandler
@@ -490,16 +492,16 @@ def info_fast(logger: logging.Logger, message: str) -> None:
 
 
 def _write(handler: LineHandler, line: str, logger: logging.Logger, message: str) -> None:
-    handler.acquire()
-    try:
-        handler.write_line(line, logging.INFO)
-    except RecursionError:
-        raise
-    except Exception:
-        record = logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None)
-        handler.handleError(record)
-    finally:
-        handler.release()
+    lock = handler.lock  # our handlers always have one (Handler.createLock)
+    assert lock is not None
+    with lock:
+        try:
+            handler.write_line(line, logging.INFO)
+        except RecursionError:
+            raise
+        except Exception:
+            record = logger.makeRecord(logger.name, logging.INFO, "", 0, message, (), None)
+            handler.handleError(record)
 
 
 def _tune_third_party(root_level: int, access_log_ours: bool) -> None:

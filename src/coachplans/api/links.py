@@ -17,6 +17,7 @@ from coachplans.settings import ApiSettings
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_NAMES = frozenset({"localhost"})
+_VERDICTS = 1024
 
 
 def split_host(value: str) -> tuple[str, int | None]:
@@ -59,6 +60,8 @@ class LinkBase:
         entries = [split_host(entry) for entry in api.allowed_hosts if entry != "*"]
         self.names = {name for name, port in entries if port is None} | {self.bound[0]}
         self.pairs = {(name, port) for name, port in entries if port is not None}
+        # Judged once per (Host, server address, scheme): every request asks.
+        self._verdicts: dict[tuple[str, tuple[str, int], str], bool] = {}
 
     def __call__(self, scope: Scope) -> str:
         if self.public_url is not None:
@@ -75,6 +78,15 @@ class LinkBase:
     def _allowed(self, host: str, here: tuple[str, int], scheme: str) -> bool:
         if self.any_host:
             return True
+        key = (host, here, scheme)
+        known = self._verdicts.get(key)
+        if known is None:
+            if len(self._verdicts) >= _VERDICTS:  # Host values are the client's: bounded
+                self._verdicts.clear()
+            known = self._verdicts[key] = self._judge(host, here, scheme)
+        return known
+
+    def _judge(self, host: str, here: tuple[str, int], scheme: str) -> bool:
         name, port = split_host(host)
         port = DEFAULT_PORTS.get(scheme, 80) if port is None else port
         if (name, port) in self.pairs:

@@ -3,6 +3,7 @@ unlike BaseHTTPMiddleware, which matters at thousands of requests per second).""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
@@ -33,6 +34,7 @@ _SEPARATORS = re.compile(r"[^a-z0-9]")
 MASK = "***"
 
 
+@functools.lru_cache(maxsize=1024)  # the same few queries come again and again
 def masked_query(query: str) -> str:
     """The raw query string with the value of every credential-like name replaced by
     ``***``, whatever its encoding; other values are left as the client sent them."""
