@@ -103,8 +103,8 @@ async def list_plans(
 ) -> Response:
     values = {"date": date, "from": date_from, "to": date_to, "q": q, "ticker": ticker}
     service = service_of(request)
-    query = list_query(service, {**values, "order": order, "cursor": cursor}, coach,
-                       include_deleted, limit)  # fmt: skip
+    values |= {"order": order, "cursor": cursor}
+    query = list_query(service, values, coach, include_deleted, limit)
     url_for, base, plan_json = chart_url_for(request), chart_base(request), plan_json_of(request)
 
     def build() -> bytes:
