@@ -22,10 +22,10 @@ from live_server import LiveServer
 Served = tuple[httpx.Client, Path, PlanService]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(params=[1.0], ids=["read cache on"])
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
     path = tmp_path / "plans.db"
-    settings = api_settings(f"sqlite:///{path}")
+    settings = api_settings(f"sqlite:///{path}", api={"read_cache_seconds": request.param})
     service = build_service(settings)
     server = LiveServer(create_app(settings, service, BotState("mock"))).start()
     with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -112,3 +112,31 @@ def test_file_replaced_by_another_is_read_from_then_on(served: Served, tmp_path:
     with sqlite3.connect(path) as restored:
         texts = {row[0] for row in restored.execute("SELECT text FROM plans")}
     assert texts == {"in the backup", "after restore"}
+
+
+@pytest.mark.parametrize("served", [0.0], ids=["read cache off"], indirect=True)
+@pytest.mark.parametrize("change", ["moved", "replaced"])
+def test_the_event_loop_scan_follows_the_file(served: Served, tmp_path: Path, change: str) -> None:
+    """The fast reads scan on the event loop with a connection kept out of the pool: once the
+    file at the path is another (or none), that connection is not read from again, even when
+    every plan's JSON is already built (nothing else would touch the database)."""
+    http, path, service = served
+    seed(service, "d", "in the backup")
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    seed(service, "i", "written after the backup")
+    for _ in range(3):  # the kept connection opened, both plans' JSON built
+        assert set(http.get(f"/api/coach-plans/all?date={DAY_TEXT}").json()) == {
+            "coach_d", "coach_i",
+        }  # fmt: skip
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for file in path.parent.glob(path.name + "*"):
+        file.rename(aside / file.name)
+    if change == "moved":
+        assert http.get(f"/api/coach-plans/all?date={DAY_TEXT}").status_code == 503
+        return
+    shutil.move(backup, path)
+    listed = http.get(f"/api/coach-plans/all?date={DAY_TEXT}").json()
+    assert list(listed) == ["coach_d"] and listed["coach_d"]["plan"] == "in the backup"

@@ -4,10 +4,11 @@ PostgreSQL; a database error is StorageUnavailable."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from coachplans.domain.plans import Actor, Slot, Source
 from coachplans.domain.queries import PlanQuery, PlanVersion
@@ -76,3 +77,26 @@ def test_an_sqlite_error_on_the_dbapi_connection_is_storage_unavailable(
         conn.exec_driver_sql("ALTER TABLE plans RENAME TO plans_gone")
     with pytest.raises(StorageUnavailable):
         sqlite_service.list_versions(PlanQuery(trade_date=DAY))
+
+
+def test_an_event_loop_keeps_its_own_connection(
+    sqlite_service: PlanService, sqlite_engine: Engine
+) -> None:
+    """On an event loop's thread the scans skip the pool (one checkout, then a kept
+    connection); elsewhere every scan is a checkout. Both give the same rows."""
+    post = sqlite_service.post_plan
+    post("d", "Long $NVDA above 945", Actor("Coach"), source=Source.MOCK, trade_date=DAY)
+    checkouts: list[object] = []
+    event.listen(sqlite_engine, "checkout", lambda *args: checkouts.append(args))
+    query = PlanQuery(trade_date=DAY)
+
+    async def on_loop() -> list[list[PlanVersion]]:
+        return [sqlite_service.list_versions(query) for _ in range(5)]
+
+    looped = asyncio.run(on_loop())
+    assert len(checkouts) == 1
+    pooled = [sqlite_service.list_versions(query) for _ in range(5)]
+    assert len(checkouts) == 6
+    assert looped == pooled and len(pooled[0]) == 1
+    post("i", "SPY support 573", Actor("Coach"), source=Source.MOCK, trade_date=DAY)
+    assert len(asyncio.run(on_loop())[0]) == 2  # a new read each time: the write is seen

@@ -88,3 +88,12 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine on disk (watched: store/sqlite_file.py); None for
+    another database, an in-memory one or a URI."""
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:" or "uri" in engine.url.query:
+        return None
+    return Path(database).expanduser().absolute()

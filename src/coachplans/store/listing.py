@@ -12,6 +12,7 @@ then costs tens of microseconds, short enough to run on an event loop.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from sqlalchemy import BindParameter, Dialect, Engine, Select, and_, bindparam, 
 
 from coachplans.domain.queries import PlanQuery, PlanVersion
 from coachplans.domain.tickers import canonical_ticker
+from coachplans.store.engine import sqlite_path
 from coachplans.store.rows import PLANS, SIGNALS
+from coachplans.store.sqlite_file import IDENTITY_KEY, Identity, file_identity
 
 VERSION_COLUMNS = (PLANS.c.id, PLANS.c.version, PLANS.c.coach, PLANS.c.trade_date)
 Shape = tuple[bool, bool, bool, bool, int, bool, bool, bool, bool]
@@ -126,35 +129,90 @@ class _Compiled:
     date: Processor  # the trade_date column's result conversion
 
 
-class SqliteVersions:
-    """The page's (id, version, coach, date) on SQLite, run on the pooled DBAPI connection.
+class _Kept(threading.local):
+    """The connection an event loop's thread keeps for its scans, and the file it opened."""
 
-    The pool checkout keeps what the engine's listeners do at checkout (the database file's
-    identity check, store/sqlite_file.py); the connection is in autocommit mode (engine.py), so
-    the SELECT holds no snapshot after it returns.
+    connection: Any = None
+    identity: Identity | None = None
+
+
+class SqliteVersions:
+    """The page's (id, version, coach, date) on SQLite, run on a DBAPI connection.
+
+    Off the event loop, the connection is checked out of the pool, which checks the database
+    file's identity (store/sqlite_file.py). On an event loop's thread, where these scans run
+    for the fast reads (api/hot_reads.py), that thread keeps one connection out of the pool, as
+    a pool checkout and return cost more than the scan: the file's identity is compared with
+    the one it opened before each use, and on any difference (moved, replaced, missing) the
+    kept connection is closed and the pooled path reopens or reports it. Connections are in
+    autocommit mode (engine.py), so a SELECT holds no snapshot after it returns.
     """
 
     def __init__(self, engine: Engine, statements: Statements):
         self.engine = engine
         self._statements = statements
         self._compiled: dict[Shape, _Compiled] = {}
+        self._path = sqlite_path(engine)  # None in memory: every scan then uses the pool
+        self._kept = _Kept()
 
     def __call__(self, query: PlanQuery) -> list[PlanVersion]:
         shape = shape_of(query)
         compiled = self._compiled.get(shape) or self._compile(shape)
         values = list_params(query)
         params = [_bound(values, *bind) for bind in compiled.binds]
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            rows = cursor.execute(compiled.sql, params).fetchall()
-            cursor.close()
-        finally:
-            connection.close()
+        rows = self._on_kept(compiled.sql, params) if self._on_loop() else None
+        if rows is None:
+            rows = self._on_pooled(compiled.sql, params)
         to_date = compiled.date
         if to_date is None:
             return [PlanVersion(*row) for row in rows]
         return [PlanVersion(i, v, c, to_date(d)) for i, v, c, d in rows]
+
+    def _on_loop(self) -> bool:
+        if self._path is None:
+            return False
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def _on_pooled(self, sql: str, params: list[Any]) -> list[Any]:
+        connection = self.engine.raw_connection()
+        try:
+            return _fetch(connection, sql, params)
+        finally:
+            connection.close()
+
+    def _on_kept(self, sql: str, params: list[Any]) -> list[Any] | None:
+        """The rows, on the connection this thread keeps; None when the file at the path is
+        not the one that connection opened (the pooled path then handles it)."""
+        kept = self._kept
+        assert self._path is not None
+        current = file_identity(self._path)
+        if kept.connection is not None and kept.identity != current:
+            self.release()
+        if current is None:
+            return None
+        if kept.connection is None:
+            connection = self.engine.raw_connection()  # the checkout checks the file
+            opened = connection.info.get(IDENTITY_KEY)
+            connection.detach()  # ours now: closing it closes the DBAPI connection
+            kept.connection, kept.identity = connection, opened
+            if opened != current:
+                return None
+        try:
+            return _fetch(kept.connection, sql, params)
+        except Exception:
+            self.release()
+            raise
+
+    def release(self) -> None:
+        """Close this thread's kept connection, if any."""
+        kept = self._kept
+        connection, kept.connection, kept.identity = kept.connection, None, None
+        if connection is not None:
+            connection.close()
 
     def _compile(self, shape: Shape) -> _Compiled:
         dialect: Dialect = self.engine.dialect
@@ -169,6 +227,14 @@ class SqliteVersions:
         found = _Compiled(compiled.string, tuple(binds), date_type.result_processor(dialect, None))
         self._compiled[shape] = found
         return found
+
+
+def _fetch(connection: Any, sql: str, params: list[Any]) -> list[Any]:
+    cursor = connection.cursor()
+    try:
+        return list(cursor.execute(sql, params).fetchall())
+    finally:
+        cursor.close()
 
 
 def _bound(values: dict[str, Any], name: str, constant: Any, convert: Processor) -> Any:

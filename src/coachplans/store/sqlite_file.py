@@ -23,6 +23,16 @@ log = logging.getLogger(__name__)
 
 Identity = tuple[int, int]
 _KEY = "sqlite_file_identity"
+IDENTITY_KEY = _KEY  # where a pooled connection's info keeps the identity it opened
+
+
+def file_identity(path: Path) -> Identity | None:
+    """(device, inode) of the file at ``path``; None when it is not there or not readable."""
+    try:
+        stat = os.stat(path)
+    except OSError:  # not there, a folder on its way moved, or no longer readable
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 class DatabaseFileMissing(sqlite3.OperationalError):
@@ -38,11 +48,7 @@ class SqliteFile:
         self._warned: Identity | None = None
 
     def identity(self) -> Identity | None:
-        try:
-            stat = os.stat(self.path)
-        except OSError:  # not there, a folder on its way moved, or no longer readable
-            return None
-        return stat.st_dev, stat.st_ino
+        return file_identity(self.path)
 
     def missing(self) -> DatabaseFileMissing:
         if not self._missing:  # once per absence, not once per request
