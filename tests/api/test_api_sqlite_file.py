@@ -48,6 +48,24 @@ def plan_text(http: httpx.Client, coach: str) -> str:
     return text
 
 
+def backed_up(service: PlanService, path: Path, tmp_path: Path) -> Path:
+    """A backup holding d's plan "in the backup"; i's plan is written after it."""
+    seed(service, "d", "in the backup")
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
+        source.backup(copy)
+    seed(service, "i", "written after the backup")
+    return backup
+
+
+def move_aside(path: Path, tmp_path: Path) -> None:
+    """The database file and its WAL files moved to another folder."""
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for file in path.parent.glob(path.name + "*"):
+        file.rename(aside / file.name)
+
+
 def test_file_moved_away_is_reported_never_recreated_and_recovered(
     served: Served, tmp_path: Path
 ) -> None:
@@ -83,18 +101,11 @@ def test_file_replaced_by_another_is_read_from_then_on(served: Served, tmp_path:
     """A restore from a backup: a different file (another inode) at the same path. Pooled
     connections to the old file are dropped; every answer comes from the file now there."""
     http, path, service = served
-    seed(service, "d", "in the backup")
-    backup = tmp_path / "backup.db"
-    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
-        source.backup(copy)
-    seed(service, "i", "written after the backup")
+    backup = backed_up(service, path, tmp_path)
     warm(http)
     assert http.get("/health").json()["components"]["database"]["plan_count"] == 2
 
-    aside = tmp_path / "aside"
-    aside.mkdir()
-    for file in path.parent.glob(path.name + "*"):
-        file.rename(aside / file.name)
+    move_aside(path, tmp_path)
     shutil.move(backup, path)
 
     for _ in range(8):  # every pooled connection, not only the first one checked out
@@ -121,19 +132,12 @@ def test_the_event_loop_scan_follows_the_file(served: Served, tmp_path: Path, ch
     file at the path is another (or none), that connection is not read from again, even when
     every plan's JSON is already built (nothing else would touch the database)."""
     http, path, service = served
-    seed(service, "d", "in the backup")
-    backup = tmp_path / "backup.db"
-    with sqlite3.connect(path) as source, sqlite3.connect(backup) as copy:
-        source.backup(copy)
-    seed(service, "i", "written after the backup")
+    backup = backed_up(service, path, tmp_path)
     for _ in range(3):  # the kept connection opened, both plans' JSON built
         assert set(http.get(f"/api/coach-plans/all?date={DAY_TEXT}").json()) == {
             "coach_d", "coach_i",
         }  # fmt: skip
-    aside = tmp_path / "aside"
-    aside.mkdir()
-    for file in path.parent.glob(path.name + "*"):
-        file.rename(aside / file.name)
+    move_aside(path, tmp_path)
     if change == "moved":
         assert http.get(f"/api/coach-plans/all?date={DAY_TEXT}").status_code == 503
         return
