@@ -141,12 +141,18 @@ def plan_public(plan: Plan, url_for: ChartUrl = chart_path) -> dict[str, Any]:
     }
 
 
+def stored_signal_public(signal: StoredSignal, levels: list[dict[str, Any]]) -> dict[str, Any]:
+    """``signal_public`` of a signal as stored, given its decoded ``levels_json``: the same
+    JSON, since the stored levels are the wire's ``{"kind", "low", "high"}`` documents with
+    float prices."""
+    return {"ticker": signal.ticker, "bias": signal.bias, "levels": levels}
+
+
 def plan_public_stored(
-    plan: Plan, stored: list[StoredSignal], url_for: ChartUrl = chart_path
+    plan: Plan, signals: list[dict[str, Any]], url_for: ChartUrl = chart_path
 ) -> dict[str, Any]:
-    """``plan_public`` of a plan read with its signals as stored: the same JSON, since the
-    stored levels are the wire's ``{"kind", "low", "high"}`` documents with float prices."""
-    signals = [{"ticker": s.ticker, "bias": s.bias, "levels": s.levels} for s in stored]
+    """``plan_public`` of a plan read without its signals, given them as
+    ``stored_signal_public`` made them."""
     return plan_public(plan, url_for) | {"signals": signals}
 
 

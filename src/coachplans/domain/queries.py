@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +35,13 @@ class PlanVersion(NamedTuple):
 
 
 class StoredSignal(NamedTuple):
-    """A plan's signal as its row holds it: the levels are the stored JSON documents
-    (``{"kind", "low", "high"}``, floats), for readers that write them out again as JSON
-    without building a Level per price."""
+    """A plan's signal as its row holds it, the levels as their stored JSON text (a list of
+    ``{"kind", "low", "high"}`` documents, prices as floats): for readers that write them out
+    again as JSON without building a Level per price."""
 
     ticker: str
     bias: str
-    levels: list[dict[str, Any]]
+    levels_json: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,13 +98,13 @@ def signals_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, tuple[Si
 
 
 def stored_signals_for(conn: Connection, plan_ids: Sequence[int]) -> dict[int, list[StoredSignal]]:
-    """Signals of the given plans as stored, in order of first mention: one JSON decode per
-    signal, no object per level."""
+    """Signals of the given plans as stored, in order of first mention, their levels left as
+    JSON text (decoded by whoever writes them out, one plan at a time)."""
     if not plan_ids:
         return {}
     out: dict[int, list[StoredSignal]] = {}
     for plan_id, ticker, bias, levels in conn.execute(_SIGNALS_OF, {"ids": list(plan_ids)}):
-        out.setdefault(plan_id, []).append(StoredSignal(ticker, bias, orjson.loads(levels)))
+        out.setdefault(plan_id, []).append(StoredSignal(ticker, bias, levels))
     return out
 
 
