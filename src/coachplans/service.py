@@ -339,10 +339,13 @@ class PlanService:
         """The plans (live or deleted) with these ids, in no particular order."""
         return self.repo.get_many(plan_ids)
 
-    def plans_for_json(self, plan_ids: Sequence[int]) -> list[tuple[Plan, list[StoredSignal]]]:
-        """As ``plans_by_ids``, each with its signals as stored and ``Plan.signals`` empty:
-        what a JSON writer needs, without a Level object per price."""
-        return self.repo.get_many_stored(plan_ids)
+    def plans_for_json(
+        self, plan_ids: Sequence[int], *, signals: bool = True
+    ) -> list[tuple[Plan, list[StoredSignal]]]:
+        """As ``plans_by_ids``, each with its signals as stored (none read when ``signals`` is
+        false) and ``Plan.signals`` empty: what a JSON writer needs, without a Level object
+        per price."""
+        return self.repo.get_many_stored(plan_ids, signals=signals)
 
     def revisions(self, plan_id: int) -> list[Revision]:
         self.get_plan_by_id(plan_id)

@@ -34,9 +34,9 @@ class CountingService:
         self.service = service
         self.built: list[int] = []
 
-    def plans_for_json(self, ids: list[int]) -> Any:
+    def plans_for_json(self, ids: list[int], *, signals: bool = True) -> Any:
         self.built.extend(ids)
-        return self.service.plans_for_json(ids)
+        return self.service.plans_for_json(ids, signals=signals)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.service, name)

@@ -155,7 +155,9 @@ class PlanJson:
             found = [self._fragments.get(key) for key in keys]
         missing = [v.id for v, body in zip(versions, found, strict=True) if body is None]
         if missing:
-            built = {read[0].id: read for read in service.plans_for_json(missing)}
+            # the compatibility shape shows no signals: they are not even read for it
+            reads = service.plans_for_json(missing, signals=shape is not COMPAT)
+            built = {read[0].id: read for read in reads}
             for index, (_, plan_id, _, _) in enumerate(keys):
                 read = built.get(plan_id)
                 if found[index] is None and read is not None:

@@ -149,7 +149,9 @@ class Repository:
         """The plans (live or deleted) with these ids, in no particular order."""
         return self._plans(_BY_IDS, {"ids": list(plan_ids)}) if plan_ids else []
 
-    def get_many_stored(self, plan_ids: Sequence[int]) -> list[tuple[Plan, list[StoredSignal]]]:
+    def get_many_stored(
+        self, plan_ids: Sequence[int], *, signals: bool = True
+    ) -> list[tuple[Plan, list[StoredSignal]]]:
         """As ``get_many``, each plan with its signals as stored (``Plan.signals`` is left
         empty): for writing plans out as JSON, where a Level per price is pure cost."""
         if not plan_ids:
@@ -157,7 +159,7 @@ class Repository:
         with self.read() as conn:
             rows = conn.execute(_BY_IDS, {"ids": list(plan_ids)}).all()
             plans = to_plans(conn, rows, signals_too=False)
-            stored = stored_signals_for(conn, [plan.id for plan in plans])
+            stored = stored_signals_for(conn, [plan.id for plan in plans]) if signals else {}
         return [(plan, stored.get(plan.id, [])) for plan in plans]
 
     def get_by_message_id(self, message_id: int) -> Plan | None:
